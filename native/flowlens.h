@@ -1,0 +1,65 @@
+/* The C API of libflowlens.so, called from TypeScript through ffi-rs
+ * (src/native/binding.ts is its only caller). Every function returns 0 or a
+ * non-negative count on success and -errno on failure. Structures cross the
+ * boundary as byte buffers owned by the caller, with the layouts below. */
+#ifndef FLOWLENS_H
+#define FLOWLENS_H
+
+#include <linux/types.h>
+#include "record.h"
+
+/* Capabilities the probe tries for real; each slot gets 0 or -errno. */
+enum fl_capability {
+	FL_CAP_BTF = 0,           /* /sys/kernel/btf/vmlinux readable */
+	FL_CAP_BPF_PROG_LOAD,     /* the agent's real BPF object loads (verifier passes) */
+	FL_CAP_RINGBUF,           /* a BPF ring buffer map can be created */
+	FL_CAP_TC_ATTACH,         /* the real TC program attaches through clsact */
+	FL_CAP_TCX_ATTACH,        /* the real TC program attaches through tcx */
+	FL_CAP_TRACEPOINT,        /* the drop tracepoint (skb:kfree_skb) attaches */
+	FL_CAP_UPROBE,            /* a uprobe attaches (needed for TLS plaintext) */
+	FL_CAP_AF_PACKET,         /* an AF_PACKET socket opens */
+	FL_CAP_COUNT
+};
+
+enum fl_mode {
+	FL_MODE_TRACER = 1,
+	FL_MODE_BASE = 2,
+};
+
+#define FL_MAX_SKIP_PORTS 64
+#define FL_MAX_PAYLOAD_PORTS 32
+
+struct fl_session_config {
+	__u32 mode;                   /* enum fl_mode */
+	__u32 aggregate;              /* 1: one record per flow event and report interval; 0: per packet */
+	__u32 report_interval_ms;     /* periodic flow report */
+	__u32 flow_table_size;        /* LRU entries */
+	__u32 ring_bytes;             /* BPF ring buffer / TPACKET ring size */
+	__u32 skip_port_count;
+	__u16 skip_ports[FL_MAX_SKIP_PORTS];   /* TCP/UDP ports never turned into records (either end) */
+	__u32 payload_port_count;
+	__u16 payload_ports[FL_MAX_PAYLOAD_PORTS]; /* ports whose payload start is carried (L7) */
+	__u32 capture_drops;          /* tracer: attach skb:kfree_skb */
+	__u32 capture_sock;           /* tracer: attach sock:inet_sock_set_state */
+};
+
+struct fl_stats {
+	__u64 records;        /* records handed out */
+	__u64 lost;           /* records lost: failed ring reservations (tracer) or PACKET_STATISTICS drops (base) */
+	__u64 malformed;      /* packets too short or inconsistent to parse */
+	__u64 packets;        /* packets seen by the capture */
+	__u64 skipped;        /* packets on skip ports */
+	__u32 attached;       /* interfaces attached */
+	__u32 pad;
+};
+
+int fl_probe(__s32 *results /* [FL_CAP_COUNT] */);
+int fl_session_open(const struct fl_session_config *cfg);      /* returns a session id */
+int fl_session_attach(int session, __u32 ifindex);              /* ingress and egress */
+int fl_session_detach(int session, __u32 ifindex);
+int fl_session_poll(int session, __u8 *buf, __u32 buf_len, __u32 timeout_ms); /* returns bytes of records */
+int fl_session_stats(int session, struct fl_stats *out);
+int fl_session_close(int session);
+int fl_remove_stale(__u32 ifindex);                             /* our clsact filters left by a killed agent */
+
+#endif

@@ -1,0 +1,70 @@
+/* Fixed-layout records shared by the kernel programs, the AF_PACKET capture and
+ * the TypeScript binding (src/native/records.ts mirrors this file; keep them in step).
+ * Fixed-width fields, explicit padding, little-endian host order for numbers,
+ * network order for addresses. Every record size is a multiple of 8. */
+#ifndef FLOWLENS_RECORD_H
+#define FLOWLENS_RECORD_H
+
+#define FL_PAYLOAD_MAX 256
+
+enum fl_record_kind {
+	FL_REC_FLOW = 1,    /* an L3/L4 flow report (aggregated or per packet) */
+	FL_REC_DROP = 2,    /* a packet freed by the kernel with a drop reason */
+	FL_REC_SOCK = 3,    /* a TCP socket state change */
+	FL_REC_PAYLOAD = 4, /* a flow record followed by the first bytes of an L7 payload */
+	FL_REC_TLS = 5,     /* plaintext read or written through OpenSSL (uprobes) */
+};
+
+enum fl_emit_reason {
+	FL_EMIT_NEW = 1,    /* first packet of a flow */
+	FL_EMIT_FLAGS = 2,  /* a TCP flag not seen before on this flow (SYN, SYN-ACK, FIN, RST) */
+	FL_EMIT_REPORT = 3, /* periodic byte/packet report */
+	FL_EMIT_PACKET = 4, /* aggregation off: one record per packet */
+};
+
+enum fl_direction {
+	FL_DIR_INGRESS = 1,
+	FL_DIR_EGRESS = 2,
+};
+
+/* TCP flag bits as on the wire (byte 13 of the TCP header). */
+#define FL_TCP_FIN 0x01
+#define FL_TCP_SYN 0x02
+#define FL_TCP_RST 0x04
+#define FL_TCP_PSH 0x08
+#define FL_TCP_ACK 0x10
+#define FL_TCP_URG 0x20
+#define FL_TCP_ECE 0x40
+#define FL_TCP_CWR 0x80
+
+struct fl_record {
+	__u16 size;        /* bytes of this record including any payload */
+	__u8 kind;         /* enum fl_record_kind */
+	__u8 reason;       /* enum fl_emit_reason */
+	__u32 ifindex;
+	__u64 time_ns;     /* wall clock, ns since the epoch (the loader converts kernel time) */
+	__u64 packets;     /* packets since the last record of this flow */
+	__u64 bytes;       /* bytes since the last record of this flow */
+	__u8 saddr[16];    /* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	__u16 sport;       /* host order */
+	__u16 dport;
+	__u8 family;       /* 4 or 6 */
+	__u8 protocol;     /* IPPROTO_* */
+	__u8 direction;    /* enum fl_direction */
+	__u8 tcp_flags;    /* union of TCP flags seen since the last record */
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u16 payload_len; /* FL_REC_PAYLOAD / FL_REC_TLS: valid bytes after the record */
+	__u32 drop_reason; /* FL_REC_DROP: kernel enum skb_drop_reason */
+	__u32 pid;         /* FL_REC_TLS: process; otherwise 0 */
+	__u32 aux;         /* FL_REC_SOCK: old state << 8 | new state; FL_REC_TLS: 1 read, 2 write */
+};
+
+/* FL_REC_PAYLOAD and FL_REC_TLS: struct fl_record, then payload_len bytes, padded to 8. */
+struct fl_payload_record {
+	struct fl_record rec;
+	__u8 payload[FL_PAYLOAD_MAX];
+};
+
+#endif
