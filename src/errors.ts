@@ -4,7 +4,6 @@
 export const ERROR_CATALOGUE = {
   FL_CONFIG_INVALID: 'a configuration value is invalid (every problem is listed)',
   FL_CONFIG_FILE: 'the configuration file cannot be read or is not valid YAML',
-  FL_INSECURE_LISTEN: 'a non-loopback gRPC address without TLS files needs --hubble-insecure',
   FL_TRACER_UNAVAILABLE: 'capture.mode=tracer was requested but eBPF cannot be used here',
   FL_NO_CAPTURE: 'neither eBPF nor AF_PACKET capture is usable here',
   FL_NATIVE_LOAD: 'the native library cannot be loaded (run the set-up)',
