@@ -1,0 +1,13 @@
+// What a peer source tells the peer service: the nodes it knows and how that set changes.
+// Implemented by the static source (a YAML file) and the Kubernetes source (Node objects).
+
+export interface PeerNode { name: string; cluster: string; ip?: string; port?: number; }
+export type PeerChangeType = 'PEER_ADDED' | 'PEER_DELETED' | 'PEER_UPDATED';
+export interface PeerChange { type: PeerChangeType; node: PeerNode; }
+export interface PeerSource {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  nodes(): readonly PeerNode[];
+  /** Returns the unsubscribe function; listeners are called synchronously in change order. */
+  subscribe(listener: (change: PeerChange) => void): () => void;
+}
