@@ -1,0 +1,235 @@
+import { MONITOR_EVENT_TYPE, type DNS, type Flow, type HTTP, type Layer7 } from '../../proto/flow.js';
+import { dnsTypeName } from './dns-names.js';
+import { DnsNameCache } from './dns-name-cache.js';
+import { parseDns, parseDnsOverTcp, type DnsMessage } from './dns.js';
+import { DEFAULT_HTTP_HEADERS, parseHttpHead, type HttpRequestHead, type HttpResponseHead } from './http.js';
+import {
+  dnsRequestSummary,
+  dnsResponseSummary,
+  httpRequestSummary,
+  httpResponseSummary,
+  tlsClientHelloSummary,
+} from './l7-summary.js';
+import { PendingRequests, type PendingEvictions } from './pending-requests.js';
+import { RejectionCounter } from './rejection-counter.js';
+import { parseTlsClientHello, type TlsClientHello } from './tls-client-hello.js';
+
+// Turns the first bytes of L7 payloads into the L7 part of Hubble flows: parses DNS,
+// HTTP/1.x and TLS ClientHellos, pairs requests with responses for latency (DNS by
+// transaction, HTTP/1.x by connection in order), learns IP → names from DNS answers,
+// and counts what it rejects. Pure: no I/O, time comes from the observations.
+
+export const DEFAULT_DNS_PORTS: readonly number[] = [53];
+const DEFAULT_MAX_PENDING_REQUESTS = 10_000;
+// HTTP/1.x pipelining deeper than this on one connection is not seen in practice.
+const MAX_PENDING_PER_CONNECTION = 64;
+const DEFAULT_PENDING_MAX_AGE_MS = 60_000;
+const NS_PER_MS = 1_000_000n;
+const TLS_CONTENT_TYPE_HANDSHAKE = 22;
+const TLS_HANDSHAKE_CLIENT_HELLO = 1;
+const HTTP_STATUS_SWITCHING_PROTOCOLS = 101;
+
+/** The first bytes of one datagram, segment or TLS plaintext chunk, oriented sender → receiver. */
+export interface L7Payload {
+  /** Capture time, ns; any clock, as long as one tracker sees only one. */
+  timeNs: bigint;
+  protocol: 'TCP' | 'UDP';
+  sourceIp: string;
+  sourcePort: number;
+  destinationIp: string;
+  destinationPort: number;
+  payload: Uint8Array;
+  /** The capture kept only the first bytes of a longer datagram or segment. */
+  payloadTruncated: boolean;
+  /** Plaintext read or written through a TLS library (the URL scheme is then https). */
+  tlsPlaintext: boolean;
+}
+
+/** The fields of a Flow that the L7 layer decides; the L3/L4 parser fills in the rest. */
+export type L7FlowFields = Required<
+  Pick<Flow, 'Type' | 'l7' | 'Summary' | 'is_reply' | 'reply' | 'event_type' | 'source_names' | 'destination_names'>
+>;
+
+export type L7Observation =
+  | { kind: 'l7'; flow: L7FlowFields }
+  | { kind: 'tls_client_hello'; hello: TlsClientHello; summary: string };
+
+export interface L7TrackerOptions {
+  /** Shared with the L3/L4 parser, which reads names for its own flows. */
+  names: DnsNameCache;
+  dnsPorts?: readonly number[];
+  /** Lower-case header names carried on HTTP flows. */
+  httpHeaders?: ReadonlySet<string>;
+  maxPendingRequests?: number;
+  pendingMaxAgeMs?: number;
+}
+
+export interface L7TrackerStats {
+  pendingDns: number;
+  pendingHttp: number;
+  dnsEvictions: PendingEvictions;
+  httpEvictions: PendingEvictions;
+  namesCached: number;
+  nameEvictions: number;
+}
+
+interface HttpPending {
+  method: string;
+  url: string;
+}
+
+function connectionKey(clientIp: string, clientPort: number, serverIp: string, serverPort: number): string {
+  return `${clientIp} ${clientPort} ${serverIp} ${serverPort}`;
+}
+
+function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function latencyNs(requestNs: bigint, responseNs: bigint): number {
+  return responseNs > requestNs ? Number(responseNs - requestNs) : 0;
+}
+
+export class L7Tracker {
+  readonly rejections = new RejectionCounter();
+  private readonly names: DnsNameCache;
+  private readonly dnsPorts: ReadonlySet<number>;
+  private readonly httpHeaders: ReadonlySet<string>;
+  private readonly pendingDns: PendingRequests<null>;
+  private readonly pendingHttp: PendingRequests<HttpPending>;
+
+  constructor(options: L7TrackerOptions) {
+    this.names = options.names;
+    this.dnsPorts = new Set(options.dnsPorts ?? DEFAULT_DNS_PORTS);
+    this.httpHeaders = options.httpHeaders ?? DEFAULT_HTTP_HEADERS;
+    const bounds = {
+      maxEntries: options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
+      maxPerKey: MAX_PENDING_PER_CONNECTION,
+      maxAgeNs: BigInt(options.pendingMaxAgeMs ?? DEFAULT_PENDING_MAX_AGE_MS) * NS_PER_MS,
+    };
+    this.pendingDns = new PendingRequests(bounds);
+    this.pendingHttp = new PendingRequests(bounds);
+  }
+
+  /** One payload in; an L7 flow part, ClientHello metadata, or nothing (not L7, or rejected and counted). */
+  observe(p: L7Payload): L7Observation | undefined {
+    if (p.payload.length === 0) return undefined;
+    if (this.dnsPorts.has(p.destinationPort) || this.dnsPorts.has(p.sourcePort)) {
+      const parsed =
+        p.protocol === 'UDP'
+          ? parseDns(p.payload, { captureTruncated: p.payloadTruncated })
+          : parseDnsOverTcp(p.payload, { captureTruncated: p.payloadTruncated });
+      if (!parsed.ok) {
+        this.rejections.add('dns', parsed.reason);
+        return undefined;
+      }
+      return { kind: 'l7', flow: this.dnsFlow(p, parsed.message) };
+    }
+    if (p.protocol !== 'TCP') return undefined;
+
+    if (!p.tlsPlaintext && p.payload[0] === TLS_CONTENT_TYPE_HANDSHAKE && p.payload[1] === 3) {
+      // Other handshake messages (ServerHello, ...) are expected traffic, not rejections.
+      if (p.payload.length > 5 && p.payload[5] !== TLS_HANDSHAKE_CLIENT_HELLO) return undefined;
+      const parsed = parseTlsClientHello(p.payload);
+      if (!parsed.ok) {
+        this.rejections.add('tls', parsed.reason);
+        return undefined;
+      }
+      return { kind: 'tls_client_hello', hello: parsed.hello, summary: tlsClientHelloSummary(parsed.hello) };
+    }
+
+    const parsed = parseHttpHead(p.payload, { headers: this.httpHeaders });
+    if (!parsed.ok) {
+      this.rejections.add('http', parsed.reason);
+      return undefined;
+    }
+    const message = parsed.message;
+    return { kind: 'l7', flow: message.kind === 'request' ? this.httpRequestFlow(p, message) : this.httpResponseFlow(p, message) };
+  }
+
+  stats(): L7TrackerStats {
+    return {
+      pendingDns: this.pendingDns.size,
+      pendingHttp: this.pendingHttp.size,
+      dnsEvictions: { ...this.pendingDns.evictions },
+      httpEvictions: { ...this.pendingHttp.evictions },
+      namesCached: this.names.size,
+      nameEvictions: this.names.evictions,
+    };
+  }
+
+  private dnsFlow(p: L7Payload, message: DnsMessage): L7FlowFields {
+    const query = message.questions[0]?.name ?? '';
+    const qtypes = message.questions.map((q) => dnsTypeName(q.type));
+
+    if (!message.isResponse) {
+      const key = connectionKey(p.sourceIp, p.sourcePort, p.destinationIp, p.destinationPort) + ` ${message.id}`;
+      this.pendingDns.push(key, p.timeNs, null);
+      const dns: DNS = { query, observation_source: '', qtypes };
+      return this.flowFields(p, { type: 'REQUEST', latency_ns: 0, dns, record: 'dns' }, dnsRequestSummary(dns), false);
+    }
+
+    const key = connectionKey(p.destinationIp, p.destinationPort, p.sourceIp, p.sourcePort) + ` ${message.id}`;
+    const request = this.pendingDns.shift(key, p.timeNs);
+    const ips: string[] = [];
+    const cnames: string[] = [];
+    const rrtypes: string[] = [];
+    let ttl: number | undefined;
+    for (const answer of message.answers) {
+      rrtypes.push(dnsTypeName(answer.type));
+      if (answer.ip !== undefined) ips.push(answer.ip);
+      if (answer.cname !== undefined) cnames.push(answer.cname);
+      if (answer.ip !== undefined || answer.cname !== undefined) ttl = ttl === undefined ? answer.ttl : Math.min(ttl, answer.ttl);
+      if (answer.ip !== undefined && message.rcode === 0) this.names.record(answer.ip, query, answer.ttl, p.timeNs);
+    }
+    const dns: DNS = { query, ips, ttl: ttl ?? 0, cnames, observation_source: '', rcode: message.rcode, qtypes, rrtypes };
+    const latency = request === undefined ? 0 : latencyNs(request.timeNs, p.timeNs);
+    return this.flowFields(p, { type: 'RESPONSE', latency_ns: latency, dns, record: 'dns' }, dnsResponseSummary(dns), true);
+  }
+
+  private httpRequestFlow(p: L7Payload, request: HttpRequestHead): L7FlowFields {
+    const url = this.requestUrl(p, request);
+    this.pendingHttp.push(connectionKey(p.sourceIp, p.sourcePort, p.destinationIp, p.destinationPort), p.timeNs, {
+      method: request.method,
+      url,
+    });
+    const http: HTTP = { code: 0, method: request.method, url, protocol: request.protocol, headers: request.headers };
+    return this.flowFields(p, { type: 'REQUEST', latency_ns: 0, http, record: 'http' }, httpRequestSummary(http), false);
+  }
+
+  private httpResponseFlow(p: L7Payload, response: HttpResponseHead): L7FlowFields {
+    const key = connectionKey(p.destinationIp, p.destinationPort, p.sourceIp, p.sourcePort);
+    // An interim 1xx answer comes before the final one to the same request.
+    const interim = response.code < 200 && response.code !== HTTP_STATUS_SWITCHING_PROTOCOLS;
+    const request = interim ? this.pendingHttp.peek(key) : this.pendingHttp.shift(key, p.timeNs);
+    const latency = request === undefined ? 0 : latencyNs(request.timeNs, p.timeNs);
+    const http: HTTP = {
+      code: response.code,
+      method: request?.value.method ?? '',
+      url: request?.value.url ?? '',
+      protocol: response.protocol,
+      headers: response.headers,
+    };
+    return this.flowFields(p, { type: 'RESPONSE', latency_ns: latency, http, record: 'http' }, httpResponseSummary(http, latency), true);
+  }
+
+  private requestUrl(p: L7Payload, request: HttpRequestHead): string {
+    if (request.target[0] !== '/') return request.target;
+    const scheme = p.tlsPlaintext ? 'https' : 'http';
+    const authority = request.host !== undefined && request.host !== '' ? request.host : hostPort(p.destinationIp, p.destinationPort);
+    return `${scheme}://${authority}${request.target}`;
+  }
+
+  private flowFields(p: L7Payload, l7: Layer7, summary: string, isReply: boolean): L7FlowFields {
+    return {
+      Type: 'L7',
+      l7,
+      Summary: summary,
+      is_reply: { value: isReply },
+      reply: isReply,
+      event_type: { type: MONITOR_EVENT_TYPE.L7, sub_type: 0 },
+      source_names: this.names.namesOf(p.sourceIp, p.timeNs),
+      destination_names: this.names.namesOf(p.destinationIp, p.timeNs),
+    };
+  }
+}

@@ -1,0 +1,101 @@
+// Requests waiting for their response, queued per key (a DNS transaction or an HTTP/1.x
+// connection) in arrival order. Bounded in total size, per key and in age: what is
+// pushed out is counted, never silently lost.
+
+export interface PendingRequestsOptions {
+  maxEntries: number;
+  maxPerKey: number;
+  maxAgeNs: bigint;
+}
+
+export interface PendingEvictions {
+  /** Entries pushed out because a bound on the number of entries was reached. */
+  capacity: number;
+  /** Entries that waited longer than the age bound. */
+  age: number;
+}
+
+interface Pending<T> {
+  timeNs: bigint;
+  value: T;
+}
+
+interface Queue<T> {
+  items: Pending<T>[];
+  lastNs: bigint;
+}
+
+export class PendingRequests<T> {
+  private readonly options: PendingRequestsOptions;
+  // Insertion order is kept as least-recently-touched first: a touched key is re-inserted.
+  private readonly queues = new Map<string, Queue<T>>();
+  private entries = 0;
+  private newestNs = 0n;
+  readonly evictions: PendingEvictions = { capacity: 0, age: 0 };
+
+  constructor(options: PendingRequestsOptions) {
+    this.options = options;
+  }
+
+  get size(): number {
+    return this.entries;
+  }
+
+  push(key: string, timeNs: bigint, value: T): void {
+    this.advance(timeNs);
+    let queue = this.queues.get(key);
+    if (queue === undefined) {
+      queue = { items: [], lastNs: timeNs };
+    } else {
+      this.queues.delete(key);
+    }
+    this.queues.set(key, queue);
+    queue.lastNs = timeNs;
+    queue.items.push({ timeNs, value });
+    this.entries++;
+    if (queue.items.length > this.options.maxPerKey) {
+      queue.items.shift();
+      this.entries--;
+      this.evictions.capacity++;
+    }
+    while (this.entries > this.options.maxEntries) this.evictOldest();
+  }
+
+  /** Removes and returns the oldest pending request under `key`. */
+  shift(key: string, timeNs: bigint): { timeNs: bigint; value: T } | undefined {
+    this.advance(timeNs);
+    const queue = this.queues.get(key);
+    if (queue === undefined) return undefined;
+    const first = queue.items.shift();
+    if (first === undefined) return undefined;
+    this.entries--;
+    if (queue.items.length === 0) this.queues.delete(key);
+    return first;
+  }
+
+  /** The oldest pending request under `key`, left in place. */
+  peek(key: string): { timeNs: bigint; value: T } | undefined {
+    return this.queues.get(key)?.items[0];
+  }
+
+  private advance(timeNs: bigint): void {
+    if (timeNs > this.newestNs) this.newestNs = timeNs;
+    const cutoff = this.newestNs - this.options.maxAgeNs;
+    for (const [key, queue] of this.queues) {
+      if (queue.lastNs >= cutoff) break;
+      this.queues.delete(key);
+      this.entries -= queue.items.length;
+      this.evictions.age += queue.items.length;
+    }
+  }
+
+  private evictOldest(): void {
+    const first = this.queues.entries().next();
+    if (first.done === true) return;
+    const [key, queue] = first.value;
+    queue.items.shift();
+    this.entries--;
+    this.evictions.capacity++;
+    if (queue.items.length === 0) this.queues.delete(key);
+  }
+}
