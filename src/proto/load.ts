@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
 
 const PROTO_FILES = [
   'flow/flow.proto',
@@ -57,3 +58,14 @@ export const hubbleProtos = grpc.loadPackageDefinition(packageDefinition) as unk
 export const observerService: grpc.ServiceDefinition = hubbleProtos.observer.Observer.service;
 export const peerService: grpc.ServiceDefinition = hubbleProtos.peer.Peer.service;
 export const healthService: grpc.ServiceDefinition = hubbleProtos.grpc.health.v1.Health.service;
+
+// The same definitions as a protobufjs Root, for reflection (field masks, field numbers).
+function loadProtoRoot(): protobuf.Root {
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => join(PROTOS_DIR, target);
+  root.loadSync(PROTO_FILES, { keepCase: true });
+  root.resolveAll();
+  return root;
+}
+
+export const protoRoot = loadProtoRoot();

@@ -1,0 +1,51 @@
+import type { Flow, HTTP } from '../proto/flow.js';
+import { badFilter } from './bad-request.js';
+import { allOf, anyOf, type FilterKind, type FlowPredicate } from './flow-predicate.js';
+import { compileRegex } from './regex.js';
+
+function http(flow: Flow): HTTP | undefined {
+  return flow.l7?.http;
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url, 'http://placeholder').pathname;
+  } catch {
+    return url;
+  }
+}
+
+// `404` matches exactly; `4+` or `40+` matches every code starting with those digits.
+function statusCodePredicate(values: string[] | undefined): FlowPredicate | undefined {
+  const prefixes = values?.map((value) => {
+    const match = /^([1-5][0-9]{2})$|^([1-5][0-9]?)\+$/.exec(value);
+    if (match === null) throw badFilter('http_status_code', value, 'a code like "404" or a prefix like "4+" or "40+"');
+    return match[1] ?? match[2] ?? '';
+  });
+  return anyOf(prefixes, (prefix, flow) => {
+    const code = http(flow)?.code ?? 0;
+    return code !== 0 && String(code).startsWith(prefix);
+  });
+}
+
+function regexPredicate(field: string, values: string[] | undefined, pick: (h: HTTP) => string | undefined): FlowPredicate | undefined {
+  const patterns = values?.map((v) => compileRegex(field, v));
+  return anyOf(patterns, (pattern, flow) => {
+    const h = http(flow);
+    const text = h === undefined ? undefined : pick(h);
+    return text !== undefined && pattern.test(text);
+  });
+}
+
+export const httpFilter: FilterKind = (filter) =>
+  allOf([
+    statusCodePredicate(filter.http_status_code),
+    anyOf(filter.http_method, (method, flow) => (http(flow)?.method ?? '').toUpperCase() === method.toUpperCase() && method !== ''),
+    regexPredicate('http_path', filter.http_path, (h) => (h.url === undefined ? undefined : pathOf(h.url))),
+    regexPredicate('http_url', filter.http_url, (h) => h.url),
+    anyOf(filter.http_header, (wanted, flow) =>
+      (http(flow)?.headers ?? []).some(
+        (h) => (h.key ?? '').toLowerCase() === (wanted.key ?? '').toLowerCase() && (h.value ?? '') === (wanted.value ?? ''),
+      ),
+    ),
+  ]);
