@@ -1,0 +1,120 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { CaptureMode } from '../capture/mode.js';
+import { certificateProblem, type CertificateState } from '../health/certificate-validity.js';
+
+const CAPTURE_MODES: readonly CaptureMode[] = ['tracer', 'base'];
+
+/** Cumulative record counts since start. */
+export interface RecordCounts {
+  /** Records read from the native side. */
+  read: number;
+  /** Records decoded into flows. */
+  decoded: number;
+  /** Records rejected as malformed. */
+  malformed: number;
+}
+
+/**
+ * Read at every scrape; each is optional, and a metric is registered only when its source
+ * is given, so nothing is exported that the agent does not know.
+ */
+export interface AgentStateSources {
+  /** The active capture mode; null while none runs. */
+  captureMode?: () => CaptureMode | null;
+  tlsParseEnabled?: () => boolean;
+  /** Capability name -> usable. */
+  capabilities?: () => Readonly<Record<string, boolean>>;
+  records?: () => RecordCounts;
+  flowStore?: () => { events: number; capacity: number };
+  attachedInterfaces?: () => number;
+  /** Full gRPC method name -> open streams. */
+  grpcOpenStreams?: () => Readonly<Record<string, number>>;
+  peersKnown?: () => number;
+  certificates?: () => readonly CertificateState[];
+}
+
+function gauge(registry: Registry, name: string, help: string, collect: (this: Gauge) => void): void {
+  new Gauge({ name, help, registers: [registry], collect });
+}
+
+function labelledGauge<L extends string>(registry: Registry, name: string, help: string, label: L, collect: (this: Gauge<L>) => void): void {
+  new Gauge<L>({ name, help, labelNames: [label], registers: [registry], collect });
+}
+
+function cumulativeCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+/** The agent's own state as metrics: flowlens_capture_mode, flowlens_capability, record counts, and so on. */
+export function registerAgentStateMetrics(registry: Registry, sources: AgentStateSources): void {
+  const { captureMode, tlsParseEnabled, capabilities, records, flowStore, attachedInterfaces, grpcOpenStreams, peersKnown, certificates } = sources;
+  if (captureMode) {
+    labelledGauge(registry, 'flowlens_capture_mode', 'Capture mode in use: 1 for the active mode, 0 for the others', 'mode', function () {
+      const active = captureMode();
+      for (const mode of CAPTURE_MODES) this.set({ mode }, mode === active ? 1 : 0);
+    });
+  }
+  if (tlsParseEnabled) {
+    gauge(registry, 'flowlens_tls_parse_enabled', 'Whether TLS plaintext is parsed (1) or not (0)', function () {
+      this.set(tlsParseEnabled() ? 1 : 0);
+    });
+  }
+  if (capabilities) {
+    labelledGauge(registry, 'flowlens_capability', 'Kernel capability probe results: 1 usable, 0 not', 'name', function () {
+      for (const [name, usable] of Object.entries(capabilities())) this.set({ name }, usable ? 1 : 0);
+    });
+  }
+  if (records) {
+    cumulativeCounter(registry, 'flowlens_native_records_read_total', 'Records read from the native capture', () => records().read);
+    cumulativeCounter(registry, 'flowlens_records_decoded_total', 'Records decoded into flows', () => records().decoded);
+    cumulativeCounter(registry, 'flowlens_records_malformed_total', 'Records rejected as malformed', () => records().malformed);
+  }
+  if (flowStore) {
+    gauge(registry, 'flowlens_flow_store_events', 'Flows held in the flow store', function () {
+      this.set(flowStore().events);
+    });
+    gauge(registry, 'flowlens_flow_store_capacity', 'Flows the flow store can hold', function () {
+      this.set(flowStore().capacity);
+    });
+  }
+  if (attachedInterfaces) {
+    gauge(registry, 'flowlens_attached_interfaces', 'Network interfaces capture is attached to', function () {
+      this.set(attachedInterfaces());
+    });
+  }
+  if (grpcOpenStreams) {
+    // A method whose streams all closed stays at 0 rather than vanishing from the exposition.
+    const seenMethods = new Set<string>();
+    labelledGauge(registry, 'flowlens_grpc_open_streams', 'Open gRPC server streams by method', 'method', function () {
+      const open = grpcOpenStreams();
+      for (const method of Object.keys(open)) seenMethods.add(method);
+      for (const method of seenMethods) this.set({ method }, open[method] ?? 0);
+    });
+  }
+  if (peersKnown) {
+    gauge(registry, 'flowlens_peers_known', 'Peers known to the peer service', function () {
+      this.set(peersKnown());
+    });
+  }
+  if (certificates) {
+    labelledGauge(registry, 'flowlens_tls_certificate_not_after_seconds', 'Expiry of a TLS certificate file, in Unix seconds', 'file', function () {
+      this.reset();
+      for (const state of certificates()) {
+        if (state.notAfter !== null) this.set({ file: state.file }, state.notAfter.getTime() / 1000);
+      }
+    });
+    labelledGauge(registry, 'flowlens_tls_certificate_valid', 'Whether a TLS certificate file is readable and valid now (1) or not (0)', 'file', function () {
+      this.reset();
+      const now = new Date();
+      for (const state of certificates()) this.set({ file: state.file }, certificateProblem(state, now) === null ? 1 : 0);
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { DropHandler } from '../../src/metrics/drop-handler.js';
+import { dropReasonLabel } from '../../src/metrics/drop-reason-label.js';
+import { MONITOR_EVENT_TYPE, type Flow } from '../../src/proto/flow.js';
+import { sampleValue } from '../helpers/exposition.js';
+
+function drop(fields: Partial<Flow>): Flow {
+  return {
+    verdict: 'DROPPED',
+    Type: 'L3_L4',
+    event_type: { type: MONITOR_EVENT_TYPE.DROP },
+    IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
+    l4: { UDP: { source_port: 40000, destination_port: 9 } },
+    ...fields,
+  };
+}
+
+describe('hubble_drop_total', () => {
+  it('uses the kernel reason the Summary carries, else the DropReason name', () => {
+    expect(dropReasonLabel(drop({ Summary: 'NO_SOCKET', drop_reason_desc: 'SOCKET_LOOKUP_FAILED' }))).toBe('NO_SOCKET');
+    expect(dropReasonLabel(drop({ Summary: 'UDP drop: NO_SOCKET' }))).toBe('NO_SOCKET');
+    expect(dropReasonLabel(drop({ Summary: 'dropped (NETFILTER_DROP)' }))).toBe('NETFILTER_DROP');
+    expect(dropReasonLabel(drop({ drop_reason_desc: 'POLICY_DENIED' }))).toBe('POLICY_DENIED');
+    expect(dropReasonLabel(drop({ Summary: 'no reason here', drop_reason_desc: 'POLICY_DENIED' }))).toBe('POLICY_DENIED');
+    expect(dropReasonLabel(drop({}))).toBe('DROP_REASON_UNKNOWN');
+  });
+
+  it('counts dropped flows by reason and protocol and ignores forwarded ones', async () => {
+    const registry = new Registry();
+    const handler = new DropHandler();
+    handler.init(registry);
+    handler.processFlow(drop({ Summary: 'NO_SOCKET', drop_reason_desc: 'SOCKET_LOOKUP_FAILED' }));
+    handler.processFlow(drop({ Summary: 'NO_SOCKET', drop_reason_desc: 'SOCKET_LOOKUP_FAILED' }));
+    handler.processFlow(drop({ Summary: 'TCP_CSUM', l4: { TCP: { source_port: 1, destination_port: 2 } } }));
+    handler.processFlow(drop({ verdict: 'FORWARDED', Summary: 'NO_SOCKET' }));
+    const text = await registry.metrics();
+    expect(sampleValue(text, 'hubble_drop_total', { reason: 'NO_SOCKET', protocol: 'UDP' })).toBe(2);
+    expect(sampleValue(text, 'hubble_drop_total', { reason: 'TCP_CSUM', protocol: 'TCP' })).toBe(1);
+    expect(text.match(/^hubble_drop_total\{/gm)).toHaveLength(2);
+  });
+});
