@@ -4,7 +4,7 @@ import type { FlowStoreReader } from './flow-store.js';
 
 /** What a GetFlows-style request asks of the buffer. */
 export interface FlowReadRequest {
-  /** How many flows; 0 means all held (or, when following, only new ones). */
+  /** How many flows; 0 means all held. When following: how many held flows precede the new ones. */
   number: number;
   /** Oldest first instead of the newest `number`. */
   first: boolean;
@@ -44,7 +44,8 @@ export class FlowReader {
   next(): ReaderStep {
     const { request } = this;
     for (;;) {
-      if (request.number > 0 && this.sent >= request.number) return 'done';
+      // When following, `number` only sizes the backlog (see startSequence).
+      if (!request.follow && request.number > 0 && this.sent >= request.number) return 'done';
       if (this.end !== undefined && this.position >= this.end) return 'done';
       const read = this.store.read(this.position);
       if (read.kind === 'pending') return request.follow ? 'wait' : 'done';
