@@ -1,11 +1,14 @@
 /* The C API of libflowlens.so, called from TypeScript through ffi-rs
  * (src/native/binding.ts is its only caller). Every function returns 0 or a
  * non-negative count on success and -errno on failure. Structures cross the
- * boundary as byte buffers owned by the caller, with the layouts below. */
+ * boundary as byte buffers owned by the caller, with the layouts below
+ * (src/native/binding.ts mirrors the offsets). */
 #ifndef FLOWLENS_H
 #define FLOWLENS_H
 
+#ifndef __VMLINUX_H__
 #include <linux/types.h>
+#endif
 #include "record.h"
 
 /* Capabilities the probe tries for real; each slot gets 0 or -errno. */
@@ -15,7 +18,7 @@ enum fl_capability {
 	FL_CAP_RINGBUF,           /* a BPF ring buffer map can be created */
 	FL_CAP_TC_ATTACH,         /* the real TC program attaches through clsact */
 	FL_CAP_TCX_ATTACH,        /* the real TC program attaches through tcx */
-	FL_CAP_TRACEPOINT,        /* the drop tracepoint (skb:kfree_skb) attaches */
+	FL_CAP_TRACEPOINT,        /* the drop tracepoint (tp_btf/kfree_skb) attaches */
 	FL_CAP_UPROBE,            /* a uprobe attaches (needed for TLS plaintext) */
 	FL_CAP_AF_PACKET,         /* an AF_PACKET socket opens */
 	FL_CAP_COUNT
@@ -26,6 +29,12 @@ enum fl_mode {
 	FL_MODE_BASE = 2,
 };
 
+enum fl_tc_attach {
+	FL_TC_AUTO = 0,   /* tcx, falling back to clsact */
+	FL_TC_TCX = 1,
+	FL_TC_CLSACT = 2,
+};
+
 #define FL_MAX_SKIP_PORTS 64
 #define FL_MAX_PAYLOAD_PORTS 32
 
@@ -34,13 +43,14 @@ struct fl_session_config {
 	__u32 aggregate;              /* 1: one record per flow event and report interval; 0: per packet */
 	__u32 report_interval_ms;     /* periodic flow report */
 	__u32 flow_table_size;        /* LRU entries */
-	__u32 ring_bytes;             /* BPF ring buffer / TPACKET ring size */
+	__u32 ring_bytes;             /* BPF ring buffer size; base mode: TPACKET ring per interface */
 	__u32 skip_port_count;
 	__u16 skip_ports[FL_MAX_SKIP_PORTS];   /* TCP/UDP ports never turned into records (either end) */
 	__u32 payload_port_count;
 	__u16 payload_ports[FL_MAX_PAYLOAD_PORTS]; /* ports whose payload start is carried (L7) */
-	__u32 capture_drops;          /* tracer: attach skb:kfree_skb */
-	__u32 capture_sock;           /* tracer: attach sock:inet_sock_set_state */
+	__u32 capture_drops;          /* tracer: attach tp_btf/kfree_skb */
+	__u32 capture_sock;           /* tracer: attach tp_btf/inet_sock_set_state */
+	__u32 tc_attach;              /* tracer: enum fl_tc_attach */
 };
 
 struct fl_stats {
@@ -53,13 +63,22 @@ struct fl_stats {
 	__u32 pad;
 };
 
-int fl_probe(__s32 *results /* [FL_CAP_COUNT] */);
-int fl_session_open(const struct fl_session_config *cfg);      /* returns a session id */
-int fl_session_attach(int session, __u32 ifindex);              /* ingress and egress */
-int fl_session_detach(int session, __u32 ifindex);
-int fl_session_poll(int session, __u8 *buf, __u32 buf_len, __u32 timeout_ms); /* returns bytes of records */
-int fl_session_stats(int session, struct fl_stats *out);
-int fl_session_close(int session);
-int fl_remove_stale(__u32 ifindex);                             /* our clsact filters left by a killed agent */
+/* src/native/binding.ts writes and reads these layouts byte by byte. */
+_Static_assert(sizeof(struct fl_session_config) == 232, "fl_session_config layout changed");
+_Static_assert(sizeof(struct fl_stats) == 48, "fl_stats layout changed");
+
+#define FL_EXPORT __attribute__((visibility("default")))
+
+FL_EXPORT int fl_probe(__s32 *results /* [FL_CAP_COUNT] */);
+FL_EXPORT int fl_session_open(const struct fl_session_config *cfg);      /* returns a session id */
+FL_EXPORT int fl_session_attach(int session, __u32 ifindex);              /* ingress and egress */
+FL_EXPORT int fl_session_detach(int session, __u32 ifindex);
+FL_EXPORT int fl_session_poll(int session, __u8 *buf, __u32 buf_len, __u32 timeout_ms); /* returns bytes of records */
+FL_EXPORT int fl_session_stats(int session, struct fl_stats *out);
+FL_EXPORT int fl_session_close(int session);
+FL_EXPORT int fl_remove_stale(__u32 ifindex);                             /* our clsact filters left by a killed agent */
+/* "<value> <NAME>\n" per kernel enum skb_drop_reason value (BTF), names without SKB_DROP_REASON_;
+ * returns the bytes written (no terminating NUL), -ENOSPC when buf is too small. */
+FL_EXPORT int fl_drop_reason_names(char *buf, __u32 len);
 
 #endif

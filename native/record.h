@@ -16,6 +16,7 @@ enum fl_record_kind {
 };
 
 enum fl_emit_reason {
+	FL_EMIT_NONE = 0,   /* drops and socket events: not a flow-table decision */
 	FL_EMIT_NEW = 1,    /* first packet of a flow */
 	FL_EMIT_FLAGS = 2,  /* a TCP flag not seen before on this flow (SYN, SYN-ACK, FIN, RST) */
 	FL_EMIT_REPORT = 3, /* periodic byte/packet report */
@@ -41,10 +42,10 @@ struct fl_record {
 	__u16 size;        /* bytes of this record including any payload */
 	__u8 kind;         /* enum fl_record_kind */
 	__u8 reason;       /* enum fl_emit_reason */
-	__u32 ifindex;
+	__u32 ifindex;     /* FL_REC_DROP: the device in the namespace where the packet was freed (0 if none) */
 	__u64 time_ns;     /* wall clock, ns since the epoch (the loader converts kernel time) */
 	__u64 packets;     /* packets since the last record of this flow */
-	__u64 bytes;       /* bytes since the last record of this flow */
+	__u64 bytes;       /* bytes since the last record of this flow (whole frames, L2 included) */
 	__u8 saddr[16];    /* IPv4 in the first 4 bytes */
 	__u8 daddr[16];
 	__u16 sport;       /* host order */
@@ -58,7 +59,8 @@ struct fl_record {
 	__u16 payload_len; /* FL_REC_PAYLOAD / FL_REC_TLS: valid bytes after the record */
 	__u32 drop_reason; /* FL_REC_DROP: kernel enum skb_drop_reason */
 	__u32 pid;         /* FL_REC_TLS: process; otherwise 0 */
-	__u32 aux;         /* FL_REC_SOCK: old state << 8 | new state; FL_REC_TLS: 1 read, 2 write */
+	__u32 aux;         /* FL_REC_SOCK: old state << 8 | new state; FL_REC_DROP: network namespace inode;
+	                    * FL_REC_TLS: 1 read, 2 write */
 };
 
 /* FL_REC_PAYLOAD and FL_REC_TLS: struct fl_record, then payload_len bytes, padded to 8. */
@@ -66,5 +68,10 @@ struct fl_payload_record {
 	struct fl_record rec;
 	__u8 payload[FL_PAYLOAD_MAX];
 };
+
+#define FL_RECORD_BYTES 88
+#define FL_MAX_RECORD_BYTES (FL_RECORD_BYTES + FL_PAYLOAD_MAX)
+
+_Static_assert(sizeof(struct fl_record) == FL_RECORD_BYTES, "src/native/records.ts mirrors this layout");
 
 #endif

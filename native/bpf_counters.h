@@ -1,0 +1,13 @@
+/* Per-CPU counters kept by the kernel programs (the fl_counters map), read by the loader. */
+#ifndef FLOWLENS_BPF_COUNTERS_H
+#define FLOWLENS_BPF_COUNTERS_H
+
+enum fl_counter {
+	FL_COUNTER_PACKETS = 0,   /* packets seen by the TC programs */
+	FL_COUNTER_SKIPPED,       /* packets on skip ports */
+	FL_COUNTER_MALFORMED,     /* packets whose headers did not parse */
+	FL_COUNTER_LOST,          /* failed ring buffer reservations = records lost */
+	FL_COUNTER_COUNT
+};
+
+#endif

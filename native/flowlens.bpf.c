@@ -1,0 +1,274 @@
+/* The kernel side of tracer mode: TC classifiers that turn packets into flow records
+ * (aggregated in an LRU flow table), the drop tracepoint and the TCP state tracepoint,
+ * all writing fixed-layout records (record.h) into one ring buffer. Never alters traffic. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "record.h"
+#include "flowlens.h"
+#include "packet.h"
+#include "flow_aggregate.h"
+#include "bpf_counters.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TC_ACT_UNSPEC (-1)
+#define AF_INET 2
+#define AF_INET6 10
+#define TRANSPORT_HEADER_UNSET 0xffff
+
+/* Set by the loader before load (read-only afterwards). */
+const volatile __u16 fl_skip_ports[FL_MAX_SKIP_PORTS] = {};
+const volatile __u32 fl_skip_port_count = 0;
+const volatile __u32 fl_aggregate = 1;
+const volatile __u64 fl_report_interval_ns = 5000000000ULL;
+const volatile __u64 fl_wakeup_bytes = 65536;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} fl_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct fl_flow_key);
+	__type(value, struct fl_flow_state);
+} fl_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FL_COUNTER_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} fl_counters SEC(".maps");
+
+static __always_inline void fl_count(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&fl_counters, &which);
+
+	if (v)
+		*v += 1;
+}
+
+/* Batched wake-ups: user space drains on its own schedule and is only woken once
+ * enough data is queued. */
+static __always_inline void fl_submit(void *rec)
+{
+	__u64 queued = bpf_ringbuf_query(&fl_events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(rec, queued >= fl_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void fl_emit_flow(__u8 reason, __u64 now, const struct fl_flow_key *key,
+					 const struct fl_flow_report *rep)
+{
+	struct fl_record *r = bpf_ringbuf_reserve(&fl_events, sizeof(*r), 0);
+
+	if (!r) {
+		fl_count(FL_COUNTER_LOST);
+		return;
+	}
+	fl_record_fill(r, reason, now, key, rep);
+	fl_submit(r);
+}
+
+#define FL_PARSE_PREFIX fl_parse_skb
+#define FL_PARSE_CTX struct __sk_buff
+#define FL_LOAD(ctx, off, dst, n) bpf_skb_load_bytes(ctx, off, dst, n)
+#include "packet_parse.h"
+#undef FL_PARSE_PREFIX
+#undef FL_PARSE_CTX
+#undef FL_LOAD
+
+/* A kernel buffer [base, base + limit) read with bpf_probe_read_kernel. */
+struct fl_kernel_bytes {
+	const unsigned char *base;
+	__u32 limit;
+};
+
+static __always_inline int fl_kernel_load(struct fl_kernel_bytes *ctx, __u32 off, void *dst, __u32 n)
+{
+	if (off > ctx->limit || n > ctx->limit - off)
+		return -1;
+	return bpf_probe_read_kernel(dst, n, ctx->base + off);
+}
+
+#define FL_PARSE_PREFIX fl_parse_kernel
+#define FL_PARSE_CTX struct fl_kernel_bytes
+#define FL_LOAD(ctx, off, dst, n) fl_kernel_load(ctx, off, dst, n)
+#include "packet_parse.h"
+#undef FL_PARSE_PREFIX
+#undef FL_PARSE_CTX
+#undef FL_LOAD
+
+static __always_inline int fl_tc(struct __sk_buff *skb, __u8 direction)
+{
+	struct fl_packet pkt = {};
+	struct fl_flow_key key;
+	struct fl_flow_report rep;
+	struct fl_flow_state *st;
+	struct fl_flow_state fresh;
+	__u64 now = bpf_ktime_get_ns();
+	__u8 reason;
+	int res;
+
+	fl_count(FL_COUNTER_PACKETS);
+	res = fl_parse_skb_l2(skb, &pkt);
+	if (res == FL_PARSE_MALFORMED) {
+		fl_count(FL_COUNTER_MALFORMED);
+		return TC_ACT_UNSPEC;
+	}
+	if (res != FL_PARSE_OK)
+		return TC_ACT_UNSPEC;
+	if (fl_port_skipped(fl_skip_ports, fl_skip_port_count, &pkt)) {
+		fl_count(FL_COUNTER_SKIPPED);
+		return TC_ACT_UNSPEC;
+	}
+	fl_flow_key_of(&key, &pkt, skb->ifindex, direction);
+	if (!fl_aggregate) {
+		rep.packets = 1;
+		rep.bytes = skb->len;
+		rep.tcp_flags = pkt.tcp_flags;
+		fl_emit_flow(FL_EMIT_PACKET, now, &key, &rep);
+		return TC_ACT_UNSPEC;
+	}
+	st = bpf_map_lookup_elem(&fl_flows, &key);
+	if (st && !fl_flow_restarts(st, &pkt, now)) {
+		reason = fl_flow_account(st, &pkt, skb->len, now, fl_report_interval_ns, &rep);
+		if (reason)
+			fl_emit_flow(reason, now, &key, &rep);
+		return TC_ACT_UNSPEC;
+	}
+	fl_flow_start(&fresh, &pkt, skb->len, now, &rep);
+	bpf_map_update_elem(&fl_flows, &key, &fresh, BPF_ANY);
+	fl_emit_flow(FL_EMIT_NEW, now, &key, &rep);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int fl_tc_ingress(struct __sk_buff *skb)
+{
+	return fl_tc(skb, FL_DIR_INGRESS);
+}
+
+SEC("tc")
+int fl_tc_egress(struct __sk_buff *skb)
+{
+	return fl_tc(skb, FL_DIR_EGRESS);
+}
+
+static __always_inline int fl_drop_ignored(enum skb_drop_reason reason)
+{
+	if (reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
+		return 1;
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
+		return 1;
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_NOT_DROPPED_YET) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_NOT_DROPPED_YET))
+		return 1;
+	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(fl_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	struct fl_kernel_bytes bytes;
+	struct fl_packet pkt = {};
+	struct fl_record *r;
+	struct net_device *dev;
+	__u16 network_header;
+
+	if (fl_drop_ignored(reason))
+		return 0;
+	network_header = BPF_CORE_READ(skb, network_header);
+	bytes.base = BPF_CORE_READ(skb, head) + network_header;
+	bytes.limit = BPF_CORE_READ(skb, tail) - network_header;
+	if (bytes.limit > 0xffff)
+		return 0;
+	if (fl_parse_kernel_l3(&bytes, 0, bpf_ntohs(BPF_CORE_READ(skb, protocol)), &pkt) != FL_PARSE_OK)
+		return 0;
+	if (fl_port_skipped(fl_skip_ports, fl_skip_port_count, &pkt))
+		return 0;
+	r = bpf_ringbuf_reserve(&fl_events, sizeof(*r), 0);
+	if (!r) {
+		fl_count(FL_COUNTER_LOST);
+		return 0;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->kind = FL_REC_DROP;
+	r->time_ns = bpf_ktime_get_ns();
+	r->packets = 1;
+	r->bytes = BPF_CORE_READ(skb, len);
+	__builtin_memcpy(r->saddr, pkt.saddr, 16);
+	__builtin_memcpy(r->daddr, pkt.daddr, 16);
+	r->sport = pkt.sport;
+	r->dport = pkt.dport;
+	r->family = pkt.family;
+	r->protocol = pkt.protocol;
+	r->icmp_type = pkt.icmp_type;
+	r->icmp_code = pkt.icmp_code;
+	r->tcp_flags = pkt.tcp_flags;
+	r->drop_reason = reason;
+	dev = BPF_CORE_READ(skb, dev);
+	if (dev) {
+		r->ifindex = BPF_CORE_READ(dev, ifindex);
+		r->aux = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	}
+	r->direction = BPF_CORE_READ(skb, skb_iif) ? FL_DIR_INGRESS : FL_DIR_EGRESS;
+	fl_submit(r);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(fl_sock_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	struct fl_record *r;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	struct fl_packet ports = { .sport = sport, .dport = dport, .has_ports = 1 };
+
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	if (fl_port_skipped(fl_skip_ports, fl_skip_port_count, &ports))
+		return 0;
+	r = bpf_ringbuf_reserve(&fl_events, sizeof(*r), 0);
+	if (!r) {
+		fl_count(FL_COUNTER_LOST);
+		return 0;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->kind = FL_REC_SOCK;
+	r->time_ns = bpf_ktime_get_ns();
+	if (family == AF_INET) {
+		r->family = 4;
+		BPF_CORE_READ_INTO(r->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(r->daddr, sk, __sk_common.skc_daddr);
+	} else {
+		r->family = 6;
+		BPF_CORE_READ_INTO(r->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(r->daddr, sk, __sk_common.skc_v6_daddr);
+	}
+	r->sport = sport;
+	r->dport = dport;
+	r->protocol = BPF_CORE_READ(sk, sk_protocol);
+	r->direction = FL_DIR_EGRESS;
+	r->ifindex = BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if);
+	r->aux = (__u32)(oldstate & 0xff) << 8 | (__u32)(newstate & 0xff);
+	fl_submit(r);
+	return 0;
+}
+
+/* Attached by the capability probe to a function of this library: proves uprobes work
+ * (TLS plaintext capture needs them). */
+SEC("uprobe")
+int fl_probe_uprobe(struct pt_regs *ctx)
+{
+	return 0;
+}

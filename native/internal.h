@@ -1,0 +1,51 @@
+/* Declarations shared by the files of libflowlens.so (not part of the C API). */
+#ifndef FLOWLENS_INTERNAL_H
+#define FLOWLENS_INTERNAL_H
+
+#include <time.h>
+#include "flowlens.h"
+
+/* Fixed identity of our clsact filters, so that stale ones left by a killed agent can be
+ * found and removed. Priority 1 runs first, before filters that may redirect or drop. */
+#define FL_TC_PRIORITY 1
+#define FL_TC_HANDLE 0x464c        /* sessions */
+#define FL_TC_PROBE_HANDLE 0x464d  /* the capability probe, on lo */
+#define FL_TC_PROG_NAME_PREFIX "fl_tc_"
+
+/* clock.c */
+__u64 fl_clock_ns(clockid_t clock);
+/* CLOCK_REALTIME minus CLOCK_MONOTONIC, to turn kernel (monotonic) times into wall clock. */
+__s64 fl_wall_minus_mono_ns(void);
+
+/* tc_attach.c: return 0 / a link fd, or -errno */
+int fl_tcx_attach(int prog_fd, __u32 ifindex, int egress);
+int fl_clsact_attach(int prog_fd, __u32 ifindex, int egress, __u32 handle, int *created_qdisc);
+int fl_clsact_detach(__u32 ifindex, int egress, __u32 handle);
+int fl_clsact_destroy_qdisc(__u32 ifindex);
+
+/* tracer.c: which programs of the BPF object to load */
+#define FL_PROG_TC 0x1
+#define FL_PROG_DROPS 0x2
+#define FL_PROG_SOCK 0x4
+#define FL_PROG_UPROBE 0x8
+struct flowlens_bpf;
+int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct flowlens_bpf **out);
+
+/* A capture backend behind a session. Every call but close runs with the session lock held. */
+struct fl_backend_ops {
+	int (*attach)(void *backend, __u32 ifindex);
+	int (*detach)(void *backend, __u32 ifindex);
+	/* Copies whole records into buf (wall-clock times); returns bytes written. */
+	__u32 (*drain)(void *backend, __u8 *buf, __u32 len);
+	/* An fd that becomes readable when records are likely waiting. */
+	int (*wait_fd)(void *backend);
+	void (*stats)(void *backend, struct fl_stats *out);
+	void (*close)(void *backend);
+};
+
+int fl_tracer_open(const struct fl_session_config *cfg, void **backend);
+extern const struct fl_backend_ops fl_tracer_ops;
+int fl_base_open(const struct fl_session_config *cfg, void **backend);
+extern const struct fl_backend_ops fl_base_ops;
+
+#endif

@@ -1,0 +1,382 @@
+/* Tracer mode: the BPF object (embedded skeleton) loaded with the session's settings, its TC
+ * programs attached per interface (tcx or clsact), records drained from the ring buffer, and
+ * a sweep that reports the last counts of flows that went idle. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "internal.h"
+#include "packet.h"
+#include "flow_aggregate.h"
+#include "bpf_counters.h"
+#include "flowlens.skel.h"
+
+#define FL_MIN_RING_BYTES 4096u
+#define FL_MAX_RING_BYTES (1u << 30)
+/* Wake user space once this fraction of the ring is queued. */
+#define FL_WAKEUP_RING_DIVISOR 8
+#define FL_SWEEP_BATCH_ENTRIES 256u
+#define FL_MIN_SWEEP_PERIOD_NS 100000000ULL
+
+struct fl_tc_attachment {
+	__u32 ifindex;
+	int clsact;      /* 1: clsact filters with FL_TC_HANDLE; 0: tcx links */
+	int link_fd[2];  /* tcx: ingress, egress */
+};
+
+struct fl_tracer {
+	struct flowlens_bpf *skel;
+	struct ring_buffer *ring;
+	struct bpf_link *drops;
+	struct bpf_link *sock;
+	__u32 tc_attach;
+	int aggregate;
+	__u64 report_interval_ns;
+	__u64 next_sweep_ns;
+	int possible_cpus;
+	struct fl_tc_attachment *attached;
+	__u32 attached_count;
+	__u32 attached_cap;
+	struct fl_flow_key *sweep_keys;
+	struct fl_flow_state *sweep_states;
+	/* the drain in progress */
+	__u8 *out;
+	__u32 out_len;
+	__u32 written;
+	__s64 wall_offset_ns;
+};
+
+static __u32 fl_ring_bytes(__u32 requested)
+{
+	__u32 size = FL_MIN_RING_BYTES;
+
+	while (size < requested && size < FL_MAX_RING_BYTES)
+		size <<= 1;
+	return size;
+}
+
+int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct flowlens_bpf **out)
+{
+	struct flowlens_bpf *skel;
+	__u32 ring = fl_ring_bytes(cfg->ring_bytes);
+	__u32 skip = cfg->skip_port_count < FL_MAX_SKIP_PORTS ? cfg->skip_port_count : FL_MAX_SKIP_PORTS;
+	__u32 interval_ms = cfg->report_interval_ms ? cfg->report_interval_ms : 1;
+	__u32 i;
+	int err;
+
+	skel = flowlens_bpf__open();
+	if (!skel)
+		return -errno;
+	for (i = 0; i < skip; i++)
+		skel->rodata->fl_skip_ports[i] = cfg->skip_ports[i];
+	skel->rodata->fl_skip_port_count = skip;
+	skel->rodata->fl_aggregate = cfg->aggregate ? 1 : 0;
+	skel->rodata->fl_report_interval_ns = (__u64)interval_ms * 1000000ULL;
+	skel->rodata->fl_wakeup_bytes = ring / FL_WAKEUP_RING_DIVISOR;
+	err = bpf_map__set_max_entries(skel->maps.fl_events, ring);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.fl_flows, cfg->flow_table_size ? cfg->flow_table_size : 1);
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.fl_tc_ingress, programs & FL_PROG_TC);
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.fl_tc_egress, programs & FL_PROG_TC);
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.fl_kfree_skb, programs & FL_PROG_DROPS);
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.fl_sock_state, programs & FL_PROG_SOCK);
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.fl_probe_uprobe, programs & FL_PROG_UPROBE);
+	if (!err)
+		err = flowlens_bpf__load(skel);
+	if (err) {
+		flowlens_bpf__destroy(skel);
+		return err < 0 ? err : -EINVAL;
+	}
+	*out = skel;
+	return 0;
+}
+
+static int fl_tracer_sample(void *ctx, void *data, size_t size)
+{
+	struct fl_tracer *t = ctx;
+	struct fl_record *rec;
+
+	if (size < FL_RECORD_BYTES || size > FL_MAX_RECORD_BYTES || size % 8)
+		return 0;
+	rec = (struct fl_record *)(t->out + t->written);
+	memcpy(rec, data, size);
+	rec->time_ns = (__u64)((__s64)rec->time_ns + t->wall_offset_ns);
+	t->written += (__u32)size;
+	/* Stop while every next record still fits: a sample is consumed even when the callback fails. */
+	return t->out_len - t->written < FL_MAX_RECORD_BYTES ? -ENOSPC : 0;
+}
+
+static void fl_tracer_sweep(struct fl_tracer *t, __u64 now)
+{
+	int fd = bpf_map__fd(t->skel->maps.fl_flows);
+	__u32 batch = 0;
+	int first = 1;
+
+	for (;;) {
+		__u32 count = FL_SWEEP_BATCH_ENTRIES;
+		__u32 i;
+		int err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, t->sweep_keys, t->sweep_states,
+					       &count, NULL);
+
+		if (err && err != -ENOENT)
+			return;
+		first = 0;
+		for (i = 0; i < count; i++) {
+			struct fl_flow_report rep;
+			struct fl_record *rec;
+
+			if (t->out_len - t->written < FL_MAX_RECORD_BYTES)
+				return;
+			if (!fl_flow_sweep(&t->sweep_states[i], now, t->report_interval_ns, &rep))
+				continue;
+			if (bpf_map_update_elem(fd, &t->sweep_keys[i], &t->sweep_states[i], BPF_EXIST))
+				continue;
+			rec = (struct fl_record *)(t->out + t->written);
+			fl_record_fill(rec, FL_EMIT_REPORT, (__u64)((__s64)now + t->wall_offset_ns), &t->sweep_keys[i],
+				       &rep);
+			t->written += sizeof(*rec);
+		}
+		if (err == -ENOENT)
+			return;
+	}
+}
+
+static __u32 fl_tracer_drain(void *backend, __u8 *buf, __u32 len)
+{
+	struct fl_tracer *t = backend;
+	__u64 now;
+
+	t->out = buf;
+	t->out_len = len;
+	t->written = 0;
+	t->wall_offset_ns = fl_wall_minus_mono_ns();
+	if (len >= FL_MAX_RECORD_BYTES)
+		ring_buffer__consume(t->ring);
+	now = fl_clock_ns(CLOCK_MONOTONIC);
+	if (t->aggregate && now >= t->next_sweep_ns) {
+		fl_tracer_sweep(t, now);
+		t->next_sweep_ns = now + (t->report_interval_ns / 2 > FL_MIN_SWEEP_PERIOD_NS
+						  ? t->report_interval_ns / 2
+						  : FL_MIN_SWEEP_PERIOD_NS);
+	}
+	return t->written;
+}
+
+static struct fl_tc_attachment *fl_tracer_find(struct fl_tracer *t, __u32 ifindex)
+{
+	__u32 i;
+
+	for (i = 0; i < t->attached_count; i++)
+		if (t->attached[i].ifindex == ifindex)
+			return &t->attached[i];
+	return NULL;
+}
+
+static int fl_attach_tcx(struct fl_tracer *t, struct fl_tc_attachment *a)
+{
+	int in = fl_tcx_attach(bpf_program__fd(t->skel->progs.fl_tc_ingress), a->ifindex, 0);
+	int out;
+
+	if (in < 0)
+		return in;
+	out = fl_tcx_attach(bpf_program__fd(t->skel->progs.fl_tc_egress), a->ifindex, 1);
+	if (out < 0) {
+		close(in);
+		return out;
+	}
+	a->clsact = 0;
+	a->link_fd[0] = in;
+	a->link_fd[1] = out;
+	return 0;
+}
+
+static int fl_attach_clsact(struct fl_tracer *t, struct fl_tc_attachment *a)
+{
+	int err = fl_clsact_attach(bpf_program__fd(t->skel->progs.fl_tc_ingress), a->ifindex, 0, FL_TC_HANDLE, NULL);
+
+	if (err)
+		return err;
+	err = fl_clsact_attach(bpf_program__fd(t->skel->progs.fl_tc_egress), a->ifindex, 1, FL_TC_HANDLE, NULL);
+	if (err) {
+		fl_clsact_detach(a->ifindex, 0, FL_TC_HANDLE);
+		return err;
+	}
+	a->clsact = 1;
+	a->link_fd[0] = a->link_fd[1] = -1;
+	return 0;
+}
+
+static int fl_tracer_attach(void *backend, __u32 ifindex)
+{
+	struct fl_tracer *t = backend;
+	struct fl_tc_attachment a = { .ifindex = ifindex };
+	int err;
+
+	if (fl_tracer_find(t, ifindex))
+		return 0;
+	if (t->attached_count == t->attached_cap) {
+		__u32 cap = t->attached_cap ? t->attached_cap * 2 : 16;
+		struct fl_tc_attachment *grown = realloc(t->attached, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		t->attached = grown;
+		t->attached_cap = cap;
+	}
+	if (t->tc_attach == FL_TC_CLSACT) {
+		err = fl_attach_clsact(t, &a);
+	} else {
+		err = fl_attach_tcx(t, &a);
+		if (err && t->tc_attach == FL_TC_AUTO && err != -ENODEV)
+			err = fl_attach_clsact(t, &a);
+	}
+	if (err)
+		return err;
+	t->attached[t->attached_count++] = a;
+	return 0;
+}
+
+/* Detaching from a vanished interface succeeds: its filters went with it. */
+static int fl_release(struct fl_tc_attachment *a)
+{
+	int err = 0;
+	int dir;
+
+	for (dir = 0; dir <= 1; dir++) {
+		if (a->clsact) {
+			int e = fl_clsact_detach(a->ifindex, dir, FL_TC_HANDLE);
+
+			if (e && e != -ENOENT && e != -ENODEV && e != -EINVAL)
+				err = e;
+		} else {
+			close(a->link_fd[dir]);
+		}
+	}
+	return err;
+}
+
+static int fl_tracer_detach(void *backend, __u32 ifindex)
+{
+	struct fl_tracer *t = backend;
+	struct fl_tc_attachment *a = fl_tracer_find(t, ifindex);
+	int err;
+
+	if (!a)
+		return 0;
+	err = fl_release(a);
+	*a = t->attached[--t->attached_count];
+	return err;
+}
+
+static int fl_tracer_wait_fd(void *backend)
+{
+	return ring_buffer__epoll_fd(((struct fl_tracer *)backend)->ring);
+}
+
+static __u64 fl_counter_sum(struct fl_tracer *t, __u32 which)
+{
+	__u64 values[t->possible_cpus];
+	__u64 sum = 0;
+	int i;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.fl_counters), &which, values))
+		return 0;
+	for (i = 0; i < t->possible_cpus; i++)
+		sum += values[i];
+	return sum;
+}
+
+static void fl_tracer_stats(void *backend, struct fl_stats *out)
+{
+	struct fl_tracer *t = backend;
+
+	out->packets = fl_counter_sum(t, FL_COUNTER_PACKETS);
+	out->skipped = fl_counter_sum(t, FL_COUNTER_SKIPPED);
+	out->malformed = fl_counter_sum(t, FL_COUNTER_MALFORMED);
+	out->lost = fl_counter_sum(t, FL_COUNTER_LOST);
+	out->attached = t->attached_count;
+}
+
+static void fl_tracer_close(void *backend)
+{
+	struct fl_tracer *t = backend;
+	__u32 i;
+
+	for (i = 0; i < t->attached_count; i++)
+		fl_release(&t->attached[i]);
+	bpf_link__destroy(t->drops);
+	bpf_link__destroy(t->sock);
+	ring_buffer__free(t->ring);
+	flowlens_bpf__destroy(t->skel);
+	free(t->attached);
+	free(t->sweep_keys);
+	free(t->sweep_states);
+	free(t);
+}
+
+int fl_tracer_open(const struct fl_session_config *cfg, void **backend)
+{
+	struct fl_tracer *t = calloc(1, sizeof(*t));
+	unsigned programs = FL_PROG_TC;
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	t->tc_attach = cfg->tc_attach;
+	t->aggregate = cfg->aggregate != 0;
+	t->report_interval_ns = (__u64)(cfg->report_interval_ms ? cfg->report_interval_ms : 1) * 1000000ULL;
+	t->possible_cpus = libbpf_num_possible_cpus();
+	t->sweep_keys = calloc(FL_SWEEP_BATCH_ENTRIES, sizeof(*t->sweep_keys));
+	t->sweep_states = calloc(FL_SWEEP_BATCH_ENTRIES, sizeof(*t->sweep_states));
+	if (t->possible_cpus <= 0 || !t->sweep_keys || !t->sweep_states) {
+		err = t->possible_cpus <= 0 ? t->possible_cpus : -ENOMEM;
+		goto fail;
+	}
+	if (cfg->capture_drops)
+		programs |= FL_PROG_DROPS;
+	if (cfg->capture_sock)
+		programs |= FL_PROG_SOCK;
+	err = fl_bpf_load(cfg, programs, &t->skel);
+	if (err)
+		goto fail;
+	t->ring = ring_buffer__new(bpf_map__fd(t->skel->maps.fl_events), fl_tracer_sample, t, NULL);
+	if (!t->ring) {
+		err = -errno;
+		goto fail;
+	}
+	if (cfg->capture_drops) {
+		t->drops = bpf_program__attach(t->skel->progs.fl_kfree_skb);
+		if (!t->drops) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	if (cfg->capture_sock) {
+		t->sock = bpf_program__attach(t->skel->progs.fl_sock_state);
+		if (!t->sock) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	*backend = t;
+	return 0;
+fail:
+	fl_tracer_close(t);
+	return err;
+}
+
+const struct fl_backend_ops fl_tracer_ops = {
+	.attach = fl_tracer_attach,
+	.detach = fl_tracer_detach,
+	.drain = fl_tracer_drain,
+	.wait_fd = fl_tracer_wait_fd,
+	.stats = fl_tracer_stats,
+	.close = fl_tracer_close,
+};

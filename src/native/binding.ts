@@ -1,0 +1,289 @@
+// The one place that knows libflowlens.so's symbols (native/flowlens.h): loads it lazily,
+// lays out the structures it takes, and turns every -errno into a FlowlensError that names
+// what failed and the kernel feature behind it.
+import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataType, load, open, type FFIParams, type FieldType } from 'ffi-rs';
+import { FlowlensError, type ErrorCode } from '../errors.js';
+import { MAX_RECORD_BYTES } from './records.js';
+
+export const CAPABILITY_NAMES = ['btf', 'bpf_prog_load', 'ringbuf', 'tc_attach', 'tcx_attach', 'tracepoint', 'uprobe', 'af_packet'] as const;
+export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
+/** 0 when the capability works, otherwise a negative errno. */
+export type CapabilityResults = Record<CapabilityName, number>;
+
+export interface SessionConfig {
+  mode: 'tracer' | 'base';
+  aggregate: boolean;
+  reportIntervalMs: number;
+  flowTableSize: number;
+  ringBytes: number;
+  skipPorts: readonly number[];
+  payloadPorts: readonly number[];
+  captureDrops: boolean;
+  captureSock: boolean;
+  /** Tracer: how TC programs attach; auto = tcx, falling back to clsact. */
+  tcAttach?: 'auto' | 'tcx' | 'clsact';
+}
+
+export interface SessionStats {
+  records: number;
+  lost: number;
+  malformed: number;
+  packets: number;
+  skipped: number;
+  attached: number;
+}
+
+const LIBRARY = 'flowlens';
+const LIBRARY_FILE = 'libflowlens.so';
+
+// struct fl_session_config (native/flowlens.h)
+const CONFIG_BYTES = 232;
+const CONFIG_MODE = 0;
+const CONFIG_AGGREGATE = 4;
+const CONFIG_REPORT_INTERVAL_MS = 8;
+const CONFIG_FLOW_TABLE_SIZE = 12;
+const CONFIG_RING_BYTES = 16;
+const CONFIG_SKIP_PORT_COUNT = 20;
+const CONFIG_SKIP_PORTS = 24;
+const CONFIG_PAYLOAD_PORT_COUNT = 152;
+const CONFIG_PAYLOAD_PORTS = 156;
+const CONFIG_CAPTURE_DROPS = 220;
+const CONFIG_CAPTURE_SOCK = 224;
+const CONFIG_TC_ATTACH = 228;
+const MAX_SKIP_PORTS = 64;
+const MAX_PAYLOAD_PORTS = 32;
+const MODE_VALUES = { tracer: 1, base: 2 } as const;
+const TC_ATTACH_VALUES = { auto: 0, tcx: 1, clsact: 2 } as const;
+
+// struct fl_stats
+const STATS_BYTES = 48;
+const STATS_RECORDS = 0;
+const STATS_LOST = 8;
+const STATS_MALFORMED = 16;
+const STATS_PACKETS = 24;
+const STATS_SKIPPED = 32;
+const STATS_ATTACHED = 40;
+
+const DROP_REASON_NAMES_BYTES = 64 * 1024;
+const RECORD_ALIGNMENT_BYTES = 8;
+
+/** The library beside the sources: <repo>/native/build, from src/native or dist/src/native. */
+function libraryPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [resolve(here, '../../native/build', LIBRARY_FILE), resolve(here, '../../../native/build', LIBRARY_FILE)];
+  const found = candidates.find((path) => existsSync(path));
+  if (found === undefined) {
+    throw new FlowlensError('FL_NATIVE_LOAD', `${LIBRARY_FILE} not found (looked at ${candidates.join(', ')}); run the set-up`);
+  }
+  return found;
+}
+
+let opened = false;
+
+function ensureOpen(): void {
+  if (opened) return;
+  const path = libraryPath();
+  try {
+    open({ library: LIBRARY, path });
+  } catch (err) {
+    throw new FlowlensError('FL_NATIVE_LOAD', `cannot load ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  opened = true;
+}
+
+type NativeCall = FFIParams<DataType.I32, undefined, undefined>;
+
+function call(funcName: string, paramsType: FieldType[]): NativeCall {
+  return { library: LIBRARY, funcName, retType: DataType.I32, paramsType, paramsValue: [] };
+}
+
+// Parameter objects are reused: ffi-rs `load` with a reused object is much cheaper than `define`.
+const CALLS = {
+  probe: call('fl_probe', [DataType.U8Array]),
+  open: call('fl_session_open', [DataType.U8Array]),
+  attach: call('fl_session_attach', [DataType.I32, DataType.U32]),
+  detach: call('fl_session_detach', [DataType.I32, DataType.U32]),
+  stats: call('fl_session_stats', [DataType.I32, DataType.U8Array]),
+  close: call('fl_session_close', [DataType.I32]),
+  removeStale: call('fl_remove_stale', [DataType.U32]),
+  dropReasonNames: call('fl_drop_reason_names', [DataType.U8Array, DataType.U32]),
+};
+const POLL_CALL: FFIParams<DataType.I32, undefined, true> = {
+  library: LIBRARY,
+  funcName: 'fl_session_poll',
+  retType: DataType.I32,
+  paramsType: [DataType.I32, DataType.U8Array, DataType.U32, DataType.U32],
+  paramsValue: [],
+  runInNewThread: true,
+};
+
+function invoke(params: NativeCall, values: unknown[]): number {
+  ensureOpen();
+  params.paramsValue = values;
+  return load(params);
+}
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(osConstants.errno).map(([name, value]) => [value, name]));
+
+/** -1 -> 'EPERM'; unknown values -> 'errno N'. */
+export function errnoName(negErrno: number): string {
+  return ERRNO_NAMES.get(-negErrno) ?? `errno ${-negErrno}`;
+}
+
+/** What an errno usually means for the feature that was being used. */
+function errnoHint(negErrno: number, feature: string): string {
+  switch (errnoName(negErrno)) {
+    case 'EPERM':
+    case 'EACCES':
+      return `${feature} not permitted: needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (or CAP_SYS_ADMIN) in the host user namespace`;
+    case 'ENOSYS':
+    case 'EOPNOTSUPP':
+    case 'EINVAL':
+      return `${feature} not supported by this kernel or rejected by it`;
+    case 'ENODEV':
+    case 'ENXIO':
+      return 'the interface does not exist (any more)';
+    case 'ENOMEM':
+      return `${feature}: out of memory (locked memory limit or map size)`;
+    default:
+      return feature;
+  }
+}
+
+function check(result: number, code: ErrorCode, what: string, feature: string): number {
+  if (result >= 0) return result;
+  throw new FlowlensError(code, `${what} failed: ${errnoName(result)} (${errnoHint(result, feature)})`);
+}
+
+export function probeCapabilities(): CapabilityResults {
+  const results = Buffer.alloc(4 * CAPABILITY_NAMES.length);
+  check(invoke(CALLS.probe, [results]), 'FL_NATIVE_CALL', 'capability probe', 'eBPF and AF_PACKET');
+  const report = {} as CapabilityResults;
+  CAPABILITY_NAMES.forEach((name, slot) => {
+    report[name] = results.readInt32LE(4 * slot);
+  });
+  return report;
+}
+
+function portList(ports: readonly number[], max: number, what: string): readonly number[] {
+  const unique = [...new Set(ports)];
+  if (unique.length > max) throw new FlowlensError('FL_NATIVE_CALL', `too many ${what}: ${unique.length} (at most ${max})`);
+  for (const port of unique) {
+    if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new FlowlensError('FL_NATIVE_CALL', `invalid ${what} entry: ${port}`);
+  }
+  return unique;
+}
+
+function encodeConfig(config: SessionConfig): Buffer {
+  const skip = portList(config.skipPorts, MAX_SKIP_PORTS, 'skip ports');
+  const payload = portList(config.payloadPorts, MAX_PAYLOAD_PORTS, 'payload ports');
+  const buf = Buffer.alloc(CONFIG_BYTES);
+  buf.writeUInt32LE(MODE_VALUES[config.mode], CONFIG_MODE);
+  buf.writeUInt32LE(config.aggregate ? 1 : 0, CONFIG_AGGREGATE);
+  buf.writeUInt32LE(config.reportIntervalMs, CONFIG_REPORT_INTERVAL_MS);
+  buf.writeUInt32LE(config.flowTableSize, CONFIG_FLOW_TABLE_SIZE);
+  buf.writeUInt32LE(config.ringBytes, CONFIG_RING_BYTES);
+  buf.writeUInt32LE(skip.length, CONFIG_SKIP_PORT_COUNT);
+  skip.forEach((port, i) => buf.writeUInt16LE(port, CONFIG_SKIP_PORTS + 2 * i));
+  buf.writeUInt32LE(payload.length, CONFIG_PAYLOAD_PORT_COUNT);
+  payload.forEach((port, i) => buf.writeUInt16LE(port, CONFIG_PAYLOAD_PORTS + 2 * i));
+  buf.writeUInt32LE(config.captureDrops ? 1 : 0, CONFIG_CAPTURE_DROPS);
+  buf.writeUInt32LE(config.captureSock ? 1 : 0, CONFIG_CAPTURE_SOCK);
+  buf.writeUInt32LE(TC_ATTACH_VALUES[config.tcAttach ?? 'auto'], CONFIG_TC_ATTACH);
+  return buf;
+}
+
+function captureFeature(mode: SessionConfig['mode']): string {
+  return mode === 'tracer' ? 'eBPF programs and maps' : 'AF_PACKET sockets (CAP_NET_RAW)';
+}
+
+export class NativeSession {
+  readonly #id: number;
+  readonly #feature: string;
+  readonly #statsBuffer = Buffer.alloc(STATS_BYTES);
+  #closed = false;
+
+  private constructor(id: number, feature: string) {
+    this.#id = id;
+    this.#feature = feature;
+  }
+
+  static open(config: SessionConfig): NativeSession {
+    const feature = captureFeature(config.mode);
+    const id = check(invoke(CALLS.open, [encodeConfig(config)]), 'FL_NATIVE_CALL', `opening the ${config.mode} capture`, feature);
+    return new NativeSession(id, feature);
+  }
+
+  attach(ifindex: number): void {
+    this.#assertOpen();
+    check(invoke(CALLS.attach, [this.#id, ifindex]), 'FL_INTERFACE', `attaching to ifindex ${ifindex}`, this.#feature);
+  }
+
+  detach(ifindex: number): void {
+    this.#assertOpen();
+    check(invoke(CALLS.detach, [this.#id, ifindex]), 'FL_INTERFACE', `detaching from ifindex ${ifindex}`, this.#feature);
+  }
+
+  /** Fills `buffer` with whole records; resolves to the byte count (0 on timeout). Runs off the event loop. */
+  async poll(buffer: Buffer, timeoutMs: number): Promise<number> {
+    this.#assertOpen();
+    if (buffer.length < MAX_RECORD_BYTES || buffer.byteOffset % RECORD_ALIGNMENT_BYTES !== 0) {
+      throw new FlowlensError('FL_NATIVE_CALL', `poll buffer must hold ${MAX_RECORD_BYTES}+ bytes at an 8-byte aligned offset`);
+    }
+    ensureOpen();
+    const params = { ...POLL_CALL, paramsValue: [this.#id, buffer, buffer.length, timeoutMs] };
+    const result = await load(params);
+    // A session closed while the poll was in flight reports EBADF: nothing more to read.
+    if (result === -osConstants.errno.EBADF && this.#closed) return 0;
+    return check(result, 'FL_NATIVE_CALL', 'polling capture records', this.#feature);
+  }
+
+  stats(): SessionStats {
+    this.#assertOpen();
+    const buf = this.#statsBuffer;
+    check(invoke(CALLS.stats, [this.#id, buf]), 'FL_NATIVE_CALL', 'reading capture statistics', this.#feature);
+    return {
+      records: Number(buf.readBigUInt64LE(STATS_RECORDS)),
+      lost: Number(buf.readBigUInt64LE(STATS_LOST)),
+      malformed: Number(buf.readBigUInt64LE(STATS_MALFORMED)),
+      packets: Number(buf.readBigUInt64LE(STATS_PACKETS)),
+      skipped: Number(buf.readBigUInt64LE(STATS_SKIPPED)),
+      attached: buf.readUInt32LE(STATS_ATTACHED),
+    };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    check(invoke(CALLS.close, [this.#id]), 'FL_NATIVE_CALL', 'closing the capture session', this.#feature);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new FlowlensError('FL_NATIVE_CALL', 'the capture session is closed');
+  }
+}
+
+/** Removes our clsact filters left on an interface by an agent that was killed. */
+export function removeStaleAttachments(ifindex: number): void {
+  check(invoke(CALLS.removeStale, [ifindex]), 'FL_INTERFACE', `removing stale TC filters from ifindex ${ifindex}`, 'TC filters (CAP_NET_ADMIN)');
+}
+
+let dropReasons: ReadonlyMap<number, string> | undefined;
+
+/** The kernel's enum skb_drop_reason, value -> name without SKB_DROP_REASON_ (from BTF; cached). */
+export function dropReasonNames(): ReadonlyMap<number, string> {
+  if (dropReasons !== undefined) return dropReasons;
+  const buf = Buffer.alloc(DROP_REASON_NAMES_BYTES);
+  const length = check(invoke(CALLS.dropReasonNames, [buf, buf.length]), 'FL_NATIVE_CALL', 'reading drop reason names', 'kernel BTF');
+  const names = new Map<number, string>();
+  for (const line of buf.toString('utf8', 0, length).split('\n')) {
+    const space = line.indexOf(' ');
+    if (space > 0) names.set(Number(line.slice(0, space)), line.slice(space + 1));
+  }
+  dropReasons = names;
+  return names;
+}

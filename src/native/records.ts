@@ -1,0 +1,150 @@
+// Decodes the fixed-layout records of native/record.h (mirrored here; keep them in step).
+import { FlowlensError } from '../errors.js';
+
+export type RecordKind = 'flow' | 'drop' | 'sock' | 'payload' | 'tls';
+export type EmitReason = 'new' | 'flags' | 'report' | 'packet' | 'none';
+
+export interface NativeRecord {
+  kind: RecordKind;
+  reason: EmitReason;
+  ifindex: number;
+  /** Wall clock, ns since the epoch. */
+  timeNs: bigint;
+  packets: number;
+  bytes: number;
+  family: 4 | 6;
+  /** IP text (IPv6 compressed). */
+  source: string;
+  destination: string;
+  sourcePort: number;
+  destinationPort: number;
+  /** IPPROTO_* */
+  protocol: number;
+  direction: 'ingress' | 'egress';
+  tcpFlags: number;
+  icmpType: number;
+  icmpCode: number;
+  /** Drops: the kernel's enum skb_drop_reason value. */
+  dropReason: number;
+  pid: number;
+  /** Sock: old state << 8 | new state; drop: network namespace inode; TLS: 1 read, 2 write. */
+  aux: number;
+  /** A copy, for payload and TLS records. */
+  payload?: Buffer;
+}
+
+// struct fl_record
+export const RECORD_BYTES = 88;
+const PAYLOAD_MAX_BYTES = 256;
+export const MAX_RECORD_BYTES = RECORD_BYTES + PAYLOAD_MAX_BYTES;
+const OFFSET_SIZE = 0;
+const OFFSET_KIND = 2;
+const OFFSET_REASON = 3;
+const OFFSET_IFINDEX = 4;
+const OFFSET_TIME_NS = 8;
+const OFFSET_PACKETS = 16;
+const OFFSET_BYTES = 24;
+const OFFSET_SADDR = 32;
+const OFFSET_DADDR = 48;
+const OFFSET_SPORT = 64;
+const OFFSET_DPORT = 66;
+const OFFSET_FAMILY = 68;
+const OFFSET_PROTOCOL = 69;
+const OFFSET_DIRECTION = 70;
+const OFFSET_TCP_FLAGS = 71;
+const OFFSET_ICMP_TYPE = 72;
+const OFFSET_ICMP_CODE = 73;
+const OFFSET_PAYLOAD_LEN = 74;
+const OFFSET_DROP_REASON = 76;
+const OFFSET_PID = 80;
+const OFFSET_AUX = 84;
+const RECORD_ALIGNMENT_BYTES = 8;
+
+const KINDS: Record<number, RecordKind> = { 1: 'flow', 2: 'drop', 3: 'sock', 4: 'payload', 5: 'tls' };
+const REASONS: Record<number, EmitReason> = { 0: 'none', 1: 'new', 2: 'flags', 3: 'report', 4: 'packet' };
+const DIRECTION_INGRESS = 1;
+const DIRECTION_EGRESS = 2;
+
+function ipv4Text(buf: Buffer, at: number): string {
+  return `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`;
+}
+
+/** RFC 5952 text: lower-case hex, leading zeros dropped, the longest run of 2+ zero groups as `::`. */
+function ipv6Text(buf: Buffer, at: number): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 8; i++) groups.push(buf.readUInt16BE(at + 2 * i));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < 8 && groups[end] === 0) end++;
+    if (end - i > bestLength) {
+      bestStart = i;
+      bestLength = end - i;
+    }
+    i = end;
+  }
+  const hex = (from: number, to: number): string => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  if (bestStart < 0) return hex(0, 8);
+  return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
+}
+
+function decodeOne(buf: Buffer, at: number, size: number): NativeRecord | undefined {
+  const kind = KINDS[buf[at + OFFSET_KIND]!];
+  const reason = REASONS[buf[at + OFFSET_REASON]!];
+  const family = buf[at + OFFSET_FAMILY];
+  const direction = buf[at + OFFSET_DIRECTION];
+  if (kind === undefined || reason === undefined || (family !== 4 && family !== 6)) return undefined;
+  if (direction !== DIRECTION_INGRESS && direction !== DIRECTION_EGRESS) return undefined;
+  const text = family === 4 ? ipv4Text : ipv6Text;
+  const record: NativeRecord = {
+    kind,
+    reason,
+    ifindex: buf.readUInt32LE(at + OFFSET_IFINDEX),
+    timeNs: buf.readBigUInt64LE(at + OFFSET_TIME_NS),
+    packets: Number(buf.readBigUInt64LE(at + OFFSET_PACKETS)),
+    bytes: Number(buf.readBigUInt64LE(at + OFFSET_BYTES)),
+    family,
+    source: text(buf, at + OFFSET_SADDR),
+    destination: text(buf, at + OFFSET_DADDR),
+    sourcePort: buf.readUInt16LE(at + OFFSET_SPORT),
+    destinationPort: buf.readUInt16LE(at + OFFSET_DPORT),
+    protocol: buf[at + OFFSET_PROTOCOL]!,
+    direction: direction === DIRECTION_INGRESS ? 'ingress' : 'egress',
+    tcpFlags: buf[at + OFFSET_TCP_FLAGS]!,
+    icmpType: buf[at + OFFSET_ICMP_TYPE]!,
+    icmpCode: buf[at + OFFSET_ICMP_CODE]!,
+    dropReason: buf.readUInt32LE(at + OFFSET_DROP_REASON),
+    pid: buf.readUInt32LE(at + OFFSET_PID),
+    aux: buf.readUInt32LE(at + OFFSET_AUX),
+  };
+  if (kind === 'payload' || kind === 'tls') {
+    const payloadLength = buf.readUInt16LE(at + OFFSET_PAYLOAD_LEN);
+    if (payloadLength > size - RECORD_BYTES) return undefined;
+    record.payload = Buffer.from(buf.subarray(at + RECORD_BYTES, at + RECORD_BYTES + payloadLength));
+  }
+  return record;
+}
+
+/** Calls onRecord for each whole record in buffer[0, length); returns how many bytes were malformed (skipped). */
+export function decodeRecords(buffer: Buffer, length: number, onRecord: (record: NativeRecord) => void): number {
+  if (length > buffer.length) throw new FlowlensError('FL_NATIVE_CALL', `record length ${length} exceeds the buffer (${buffer.length})`);
+  let malformed = 0;
+  let at = 0;
+  while (at < length) {
+    const size = length - at >= RECORD_BYTES ? buffer.readUInt16LE(at + OFFSET_SIZE) : 0;
+    // A size that cannot be right leaves no way to find the next record: the rest is skipped.
+    if (size < RECORD_BYTES || size > MAX_RECORD_BYTES || size % RECORD_ALIGNMENT_BYTES !== 0 || at + size > length) {
+      return malformed + (length - at);
+    }
+    const record = decodeOne(buffer, at, size);
+    if (record === undefined) malformed += size;
+    else onRecord(record);
+    at += size;
+  }
+  return malformed;
+}
