@@ -1,11 +1,412 @@
+/* Base mode: no eBPF of any kind. One AF_PACKET socket per interface with a TPACKET_V3 ring
+ * and a classic BPF snap-length filter; the shared parser and aggregation run here in user
+ * space and produce the same records as the kernel programs. */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include "internal.h"
+#include "flow_table.h"
+
+/* Small blocks, many of them: a block retires after FL_BASE_BLOCK_TIMEOUT_MS even when it holds a
+ * single packet, so sparse traffic needs many blocks to ride out a slow reader. */
+#define FL_BASE_BLOCK_BYTES (128u << 10)
+#define FL_BASE_MIN_BLOCKS 8u
+#define FL_BASE_MAX_BLOCKS 1024u
+#define FL_BASE_FRAME_BYTES 2048u
+#define FL_BASE_BLOCK_TIMEOUT_MS 10u
+/* Enough for Ethernet, two VLAN tags, IPv6 with extension headers and a TCP header. */
+#define FL_BASE_SNAP_BYTES 256u
+#define FL_MIN_SWEEP_PERIOD_NS 100000000ULL
+
+struct fl_packet_ring {
+	__u32 ifindex;
+	int fd;
+	__u8 *map;
+	__u32 block_bytes;
+	__u32 block_count;
+	__u32 block;                /* the block read next */
+	struct tpacket3_hdr *next;  /* the next packet in a block read part-way, else NULL */
+	__u32 packets_left;
+	__u64 drops;                /* PACKET_STATISTICS, accumulated (it resets when read) */
+};
+
+struct fl_base {
+	int epfd;
+	struct fl_packet_ring **rings;
+	__u32 ring_count;
+	__u32 ring_cap;
+	__u32 next_ring;            /* round robin between interfaces */
+	__u32 ring_bytes;
+	int aggregate;
+	__u64 report_interval_ns;
+	__u16 skip_ports[FL_MAX_SKIP_PORTS];
+	__u32 skip_port_count;
+	struct fl_flow_table flows;
+	__u32 sweep_cursor;         /* next entry of a sweep in progress; > mask when none is */
+	__u64 next_sweep_ns;
+	__u64 packets;
+	__u64 skipped;
+	__u64 malformed;
+	__u64 released_drops;       /* drops of rings already closed */
+};
+
+struct fl_frame {
+	const __u8 *data;
+	__u32 len;
+};
+
+static __always_inline int fl_frame_load(const struct fl_frame *f, __u32 off, void *dst, __u32 n)
+{
+	if (off > f->len || n > f->len - off)
+		return -1;
+	memcpy(dst, f->data + off, n);
+	return 0;
+}
+
+#define FL_PARSE_PREFIX fl_parse_frame
+#define FL_PARSE_CTX const struct fl_frame
+#define FL_LOAD(ctx, off, dst, n) fl_frame_load(ctx, off, dst, n)
+#include "packet_parse.h"
+
+static void fl_ring_read_drops(struct fl_packet_ring *r)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	if (getsockopt(r->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+		r->drops += st.tp_drops;
+}
+
+static void fl_ring_close(struct fl_packet_ring *r)
+{
+	if (r->map)
+		munmap(r->map, (size_t)r->block_bytes * r->block_count);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r);
+}
+
+static int fl_ring_open(struct fl_base *b, __u32 ifindex, struct fl_packet_ring **out)
+{
+	struct sock_filter snap[] = { BPF_STMT(BPF_RET | BPF_K, FL_BASE_SNAP_BYTES) };
+	struct sock_fprog filter = { .len = 1, .filter = snap };
+	struct fl_packet_ring *r = calloc(1, sizeof(*r));
+	struct tpacket_req3 req;
+	struct sockaddr_ll addr;
+	int version = TPACKET_V3;
+	__u32 blocks = b->ring_bytes / FL_BASE_BLOCK_BYTES;
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	r->ifindex = ifindex;
+	/* Protocol 0: nothing is queued before bind() picks the interface. */
+	r->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (r->fd < 0) {
+		err = -errno;
+		free(r);
+		return err;
+	}
+	if (blocks < FL_BASE_MIN_BLOCKS)
+		blocks = FL_BASE_MIN_BLOCKS;
+	if (blocks > FL_BASE_MAX_BLOCKS)
+		blocks = FL_BASE_MAX_BLOCKS;
+	memset(&req, 0, sizeof(req));
+	req.tp_block_size = FL_BASE_BLOCK_BYTES;
+	req.tp_block_nr = blocks;
+	req.tp_frame_size = FL_BASE_FRAME_BYTES;
+	req.tp_frame_nr = FL_BASE_BLOCK_BYTES / FL_BASE_FRAME_BYTES * blocks;
+	req.tp_retire_blk_tov = FL_BASE_BLOCK_TIMEOUT_MS;
+	memset(&addr, 0, sizeof(addr));
+	addr.sll_family = AF_PACKET;
+	addr.sll_protocol = htons(ETH_P_ALL);
+	addr.sll_ifindex = (int)ifindex;
+	if (setsockopt(r->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) ||
+	    setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof(filter)) ||
+	    setsockopt(r->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)))
+		goto fail;
+	r->block_bytes = FL_BASE_BLOCK_BYTES;
+	r->block_count = blocks;
+	r->map = mmap(NULL, (size_t)r->block_bytes * blocks, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	if (r->map == MAP_FAILED) {
+		r->map = NULL;
+		goto fail;
+	}
+	if (bind(r->fd, (struct sockaddr *)&addr, sizeof(addr)))
+		goto fail;
+	*out = r;
+	return 0;
+fail:
+	err = -errno;
+	fl_ring_close(r);
+	return err;
+}
+
+static __u32 fl_base_emit(__u8 *out, __u8 reason, __u64 time_ns, const struct fl_flow_key *key,
+			  const struct fl_flow_report *rep)
+{
+	fl_record_fill((struct fl_record *)out, reason, time_ns, key, rep);
+	return FL_RECORD_BYTES;
+}
+
+/* One captured packet: at most one record, written to out. */
+static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const struct tpacket3_hdr *h, __u8 *out)
+{
+	const struct sockaddr_ll *sll =
+		(const struct sockaddr_ll *)((const __u8 *)h + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+	struct fl_frame frame = { .data = (const __u8 *)h + h->tp_mac, .len = h->tp_snaplen };
+	__u8 direction = sll->sll_pkttype == PACKET_OUTGOING ? FL_DIR_EGRESS : FL_DIR_INGRESS;
+	__u64 now = (__u64)h->tp_sec * 1000000000ULL + h->tp_nsec;
+	struct fl_packet pkt;
+	struct fl_flow_key key;
+	struct fl_flow_report rep;
+	struct fl_flow_entry *e;
+	int res, found;
+	__u8 reason;
+
+	b->packets++;
+	memset(&pkt, 0, sizeof(pkt));
+	res = fl_parse_frame_l2(&frame, &pkt);
+	if (res == FL_PARSE_MALFORMED)
+		b->malformed++;
+	if (res != FL_PARSE_OK)
+		return 0;
+	if (fl_port_skipped(b->skip_ports, b->skip_port_count, &pkt)) {
+		b->skipped++;
+		return 0;
+	}
+	fl_flow_key_of(&key, &pkt, r->ifindex, direction);
+	if (!b->aggregate) {
+		rep.packets = 1;
+		rep.bytes = h->tp_len;
+		rep.tcp_flags = pkt.tcp_flags;
+		return fl_base_emit(out, FL_EMIT_PACKET, now, &key, &rep);
+	}
+	e = fl_flow_table_slot(&b->flows, &key, &found);
+	if (found && !fl_flow_restarts(&e->state, &pkt, now)) {
+		reason = fl_flow_account(&e->state, &pkt, h->tp_len, now, b->report_interval_ns, &rep);
+		return reason ? fl_base_emit(out, reason, now, &key, &rep) : 0;
+	}
+	e->key = key;
+	e->used = 1;
+	fl_flow_start(&e->state, &pkt, h->tp_len, now, &rep);
+	return fl_base_emit(out, FL_EMIT_NEW, now, &key, &rep);
+}
+
+static __u32 fl_ring_drain(struct fl_base *b, struct fl_packet_ring *r, __u8 *out, __u32 len)
+{
+	__u32 written = 0;
+
+	for (;;) {
+		struct tpacket_block_desc *block = (struct tpacket_block_desc *)(r->map + (size_t)r->block * r->block_bytes);
+
+		if (!r->next) {
+			if (!(__atomic_load_n(&block->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+				return written;
+			r->packets_left = block->hdr.bh1.num_pkts;
+			r->next = (struct tpacket3_hdr *)((__u8 *)block + block->hdr.bh1.offset_to_first_pkt);
+		}
+		while (r->packets_left) {
+			if (len - written < FL_MAX_RECORD_BYTES)
+				return written;
+			written += fl_base_packet(b, r, r->next, out + written);
+			r->next = (struct tpacket3_hdr *)((__u8 *)r->next + r->next->tp_next_offset);
+			r->packets_left--;
+		}
+		__atomic_store_n(&block->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		r->next = NULL;
+		r->block = (r->block + 1) % r->block_count;
+	}
+}
+
+/* Reports the last counts of flows that went idle; resumable when out fills up. */
+static __u32 fl_base_sweep(struct fl_base *b, __u8 *out, __u32 len, __u64 now)
+{
+	__u32 written = 0;
+
+	for (; b->sweep_cursor <= b->flows.mask; b->sweep_cursor++) {
+		struct fl_flow_entry *e = &b->flows.entries[b->sweep_cursor];
+		struct fl_flow_report rep;
+
+		if (len - written < FL_MAX_RECORD_BYTES)
+			return written;
+		if (e->used && fl_flow_sweep(&e->state, now, b->report_interval_ns, &rep))
+			written += fl_base_emit(out + written, FL_EMIT_REPORT, now, &e->key, &rep);
+	}
+	return written;
+}
+
+static __u32 fl_base_drain(void *backend, __u8 *buf, __u32 len)
+{
+	struct fl_base *b = backend;
+	__u32 written = 0;
+	__u32 i;
+	__u64 now;
+
+	for (i = 0; i < b->ring_count && len - written >= FL_MAX_RECORD_BYTES; i++) {
+		struct fl_packet_ring *r = b->rings[(b->next_ring + i) % b->ring_count];
+
+		written += fl_ring_drain(b, r, buf + written, len - written);
+	}
+	if (b->ring_count)
+		b->next_ring = (b->next_ring + 1) % b->ring_count;
+	if (!b->aggregate)
+		return written;
+	now = fl_clock_ns(CLOCK_REALTIME);
+	if (b->sweep_cursor > b->flows.mask && now >= b->next_sweep_ns) {
+		b->sweep_cursor = 0;
+		b->next_sweep_ns = now + (b->report_interval_ns / 2 > FL_MIN_SWEEP_PERIOD_NS ? b->report_interval_ns / 2
+											: FL_MIN_SWEEP_PERIOD_NS);
+	}
+	if (b->sweep_cursor <= b->flows.mask)
+		written += fl_base_sweep(b, buf + written, len - written, now);
+	return written;
+}
+
+static int fl_base_find(struct fl_base *b, __u32 ifindex)
+{
+	__u32 i;
+
+	for (i = 0; i < b->ring_count; i++)
+		if (b->rings[i]->ifindex == ifindex)
+			return (int)i;
+	return -1;
+}
+
+static int fl_base_attach(void *backend, __u32 ifindex)
+{
+	struct fl_base *b = backend;
+	struct fl_packet_ring *r = NULL;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int err;
+
+	if (fl_base_find(b, ifindex) >= 0)
+		return 0;
+	if (b->ring_count == b->ring_cap) {
+		__u32 cap = b->ring_cap ? b->ring_cap * 2 : 16;
+		struct fl_packet_ring **grown = realloc(b->rings, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		b->rings = grown;
+		b->ring_cap = cap;
+	}
+	err = fl_ring_open(b, ifindex, &r);
+	if (err)
+		return err;
+	ev.data.ptr = r;
+	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, r->fd, &ev)) {
+		err = -errno;
+		fl_ring_close(r);
+		return err;
+	}
+	b->rings[b->ring_count++] = r;
+	return 0;
+}
+
+static int fl_base_detach(void *backend, __u32 ifindex)
+{
+	struct fl_base *b = backend;
+	int i = fl_base_find(b, ifindex);
+	struct fl_packet_ring *r;
+
+	if (i < 0)
+		return 0;
+	r = b->rings[i];
+	fl_ring_read_drops(r);
+	b->released_drops += r->drops;
+	epoll_ctl(b->epfd, EPOLL_CTL_DEL, r->fd, NULL);
+	fl_ring_close(r);
+	b->rings[i] = b->rings[--b->ring_count];
+	return 0;
+}
+
+static int fl_base_wait_fd(void *backend)
+{
+	return ((struct fl_base *)backend)->epfd;
+}
+
+static void fl_base_stats(void *backend, struct fl_stats *out)
+{
+	struct fl_base *b = backend;
+	__u32 i;
+
+	out->lost = b->released_drops;
+	for (i = 0; i < b->ring_count; i++) {
+		fl_ring_read_drops(b->rings[i]);
+		out->lost += b->rings[i]->drops;
+	}
+	out->packets = b->packets;
+	out->skipped = b->skipped;
+	out->malformed = b->malformed;
+	out->attached = b->ring_count;
+}
+
+static void fl_base_close(void *backend)
+{
+	struct fl_base *b = backend;
+	__u32 i;
+
+	for (i = 0; i < b->ring_count; i++)
+		fl_ring_close(b->rings[i]);
+	free(b->rings);
+	fl_flow_table_free(&b->flows);
+	if (b->epfd >= 0)
+		close(b->epfd);
+	free(b);
+}
 
 int fl_base_open(const struct fl_session_config *cfg, void **backend)
 {
-	(void)cfg;
-	(void)backend;
-	return -EOPNOTSUPP;
+	struct fl_base *b = calloc(1, sizeof(*b));
+	int fd, err;
+	__u32 i;
+
+	if (!b)
+		return -ENOMEM;
+	b->epfd = -1;
+	/* Fail at open, not at the first attach, when AF_PACKET is not permitted here. */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	close(fd);
+	b->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (b->epfd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	b->ring_bytes = cfg->ring_bytes;
+	b->aggregate = cfg->aggregate != 0;
+	b->report_interval_ns = (__u64)(cfg->report_interval_ms ? cfg->report_interval_ms : 1) * 1000000ULL;
+	b->skip_port_count = cfg->skip_port_count < FL_MAX_SKIP_PORTS ? cfg->skip_port_count : FL_MAX_SKIP_PORTS;
+	for (i = 0; i < b->skip_port_count; i++)
+		b->skip_ports[i] = cfg->skip_ports[i];
+	err = fl_flow_table_init(&b->flows, cfg->aggregate ? cfg->flow_table_size : 1);
+	if (err)
+		goto fail;
+	b->sweep_cursor = b->flows.mask + 1;
+	*backend = b;
+	return 0;
+fail:
+	fl_base_close(b);
+	return err;
 }
 
-const struct fl_backend_ops fl_base_ops;
+const struct fl_backend_ops fl_base_ops = {
+	.attach = fl_base_attach,
+	.detach = fl_base_detach,
+	.drain = fl_base_drain,
+	.wait_fd = fl_base_wait_fd,
+	.stats = fl_base_stats,
+	.close = fl_base_close,
+};
