@@ -29,3 +29,12 @@ export function certificateProblem(state: CertificateState, now: Date = new Date
   if (now.getTime() < state.notBefore.getTime()) return `${name} is not valid before ${state.notBefore.toISOString()}`;
   return null;
 }
+
+/** A readiness check over certificate files as they are on disk at each call. */
+export function certificatesCheck(files: readonly string[]): () => string | null {
+  return () => {
+    const now = new Date();
+    const problems = files.map((file) => certificateProblem(readCertificateState(file), now)).filter((problem) => problem !== null);
+    return problems.length === 0 ? null : problems.join('; ');
+  };
+}
