@@ -56,6 +56,8 @@ export interface ReflectorOptions<T> {
 
 export interface ReflectorStats {
   synced: boolean;
+  /** The last resourceVersion seen (list, event or bookmark); '' before the first list or after 410 Gone. */
+  resourceVersion: string;
   objects: number;
   lists: number;
   watchRestarts: number;
@@ -143,7 +145,13 @@ export class KubeReflector<T> {
   }
 
   stats(): ReflectorStats {
-    return { synced: this.synced, objects: this.entries.size, connected: this.connected, ...this.counters };
+    return {
+      synced: this.synced,
+      resourceVersion: this.resourceVersion,
+      objects: this.entries.size,
+      connected: this.connected,
+      ...this.counters,
+    };
   }
 
   private async run(): Promise<void> {
@@ -262,7 +270,9 @@ export class KubeReflector<T> {
         const version = object.metadata?.resourceVersion;
         if (version) this.resourceVersion = version;
       };
+      let finished = false;
       const onDone = (err: unknown): void => {
+        finished = true;
         clearTimeout(deadline);
         this.controller = undefined;
         if (this.stopped) resolve({ end: 'closed', events });
@@ -274,9 +284,12 @@ export class KubeReflector<T> {
       const query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_TIMEOUT_S };
       this.options.watch.watch(this.options.path, query, onEvent, onDone).then(
         (controller) => {
+          // watch() also returns when the request failed and onDone already ran.
+          if (finished) return;
           this.controller = controller;
           if (this.stopped) controller.abort();
           this.connected = true;
+          this.recovered();
           deadline = setTimeout(() => controller.abort(), WATCH_TIMEOUT_S * 1000 + WATCH_DEADLINE_GRACE_MS);
         },
         (err: unknown) => onDone(err),
