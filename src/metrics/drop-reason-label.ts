@@ -1,15 +1,12 @@
 import type { Flow } from '../proto/flow.js';
 
 // The parser ends a kernel drop's Summary with the kernel's skb_drop_reason name
-// ("NO_SOCKET", "UDP drop: NO_SOCKET", "dropped (NO_SOCKET)"): Hubble's DropReason enum
-// cannot say everything the kernel says (PROTOCOL.md, "Drops").
-const TRAILING_KERNEL_REASON = /(?:^|[\s:(])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)\)?\s*$/;
-const MAX_REASON_LENGTH = 64;
+// ("UDP, kernel drop reason NO_SOCKET"; "REASON_<n>" for a value the kernel does not name):
+// Hubble's DropReason enum cannot say everything the kernel says (PROTOCOL.md, "Drops").
+const KERNEL_REASON_IN_SUMMARY = /kernel drop reason ([A-Z][A-Z0-9_]{0,63})$/;
 
 /** The `reason` label of hubble_drop_total: the kernel's reason name when the flow carries one, else the DropReason name. */
 export function dropReasonLabel(flow: Flow): string {
-  const match = TRAILING_KERNEL_REASON.exec(flow.Summary ?? '');
-  const kernelReason = match?.[1];
-  if (kernelReason !== undefined && kernelReason.length <= MAX_REASON_LENGTH) return kernelReason;
-  return flow.drop_reason_desc ?? 'DROP_REASON_UNKNOWN';
+  const kernelReason = KERNEL_REASON_IN_SUMMARY.exec(flow.Summary ?? '')?.[1];
+  return kernelReason ?? flow.drop_reason_desc ?? 'DROP_REASON_UNKNOWN';
 }

@@ -18,11 +18,12 @@ function drop(fields: Partial<Flow>): Flow {
 
 describe('hubble_drop_total', () => {
   it('uses the kernel reason the Summary carries, else the DropReason name', () => {
-    expect(dropReasonLabel(drop({ Summary: 'NO_SOCKET', drop_reason_desc: 'SOCKET_LOOKUP_FAILED' }))).toBe('NO_SOCKET');
-    expect(dropReasonLabel(drop({ Summary: 'UDP drop: NO_SOCKET' }))).toBe('NO_SOCKET');
-    expect(dropReasonLabel(drop({ Summary: 'dropped (NETFILTER_DROP)' }))).toBe('NETFILTER_DROP');
+    const udp = 'UDP, kernel drop reason NO_SOCKET';
+    expect(dropReasonLabel(drop({ Summary: udp, drop_reason_desc: 'SOCKET_LOOKUP_FAILED' }))).toBe('NO_SOCKET');
+    expect(dropReasonLabel(drop({ Summary: 'TCP Flags: SYN, kernel drop reason NETFILTER_DROP' }))).toBe('NETFILTER_DROP');
+    expect(dropReasonLabel(drop({ Summary: 'IPv4, kernel drop reason REASON_977' }))).toBe('REASON_977');
     expect(dropReasonLabel(drop({ drop_reason_desc: 'POLICY_DENIED' }))).toBe('POLICY_DENIED');
-    expect(dropReasonLabel(drop({ Summary: 'no reason here', drop_reason_desc: 'POLICY_DENIED' }))).toBe('POLICY_DENIED');
+    expect(dropReasonLabel(drop({ Summary: 'TCP Flags: SYN', drop_reason_desc: 'POLICY_DENIED' }))).toBe('POLICY_DENIED');
     expect(dropReasonLabel(drop({}))).toBe('DROP_REASON_UNKNOWN');
   });
 
@@ -30,10 +31,11 @@ describe('hubble_drop_total', () => {
     const registry = new Registry();
     const handler = new DropHandler();
     handler.init(registry);
-    handler.processFlow(drop({ Summary: 'NO_SOCKET', drop_reason_desc: 'SOCKET_LOOKUP_FAILED' }));
-    handler.processFlow(drop({ Summary: 'NO_SOCKET', drop_reason_desc: 'SOCKET_LOOKUP_FAILED' }));
-    handler.processFlow(drop({ Summary: 'TCP_CSUM', l4: { TCP: { source_port: 1, destination_port: 2 } } }));
-    handler.processFlow(drop({ verdict: 'FORWARDED', Summary: 'NO_SOCKET' }));
+    const noSocket = { Summary: 'UDP, kernel drop reason NO_SOCKET', drop_reason_desc: 'SOCKET_LOOKUP_FAILED' } as const;
+    handler.processFlow(drop(noSocket));
+    handler.processFlow(drop(noSocket));
+    handler.processFlow(drop({ Summary: 'TCP Flags: SYN, kernel drop reason TCP_CSUM', l4: { TCP: { source_port: 1, destination_port: 2 } } }));
+    handler.processFlow(drop({ ...noSocket, verdict: 'FORWARDED' }));
     const text = await registry.metrics();
     expect(sampleValue(text, 'hubble_drop_total', { reason: 'NO_SOCKET', protocol: 'UDP' })).toBe(2);
     expect(sampleValue(text, 'hubble_drop_total', { reason: 'TCP_CSUM', protocol: 'TCP' })).toBe(1);

@@ -22,7 +22,7 @@ const FLOWS: Flow[] = [
     IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
     l4: { UDP: { source_port: 40000, destination_port: 9 } },
     drop_reason_desc: 'SOCKET_LOOKUP_FAILED',
-    Summary: 'NO_SOCKET',
+    Summary: 'UDP, kernel drop reason NO_SOCKET',
   },
   {
     verdict: 'FORWARDED',
