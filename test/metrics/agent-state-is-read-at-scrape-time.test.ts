@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createCertificateAuthority, validityForDays } from '../../src/certs/issue.js';
+import { createCertificateAuthority } from '../../src/certs/issue.js';
 import { readCertificateState } from '../../src/health/certificate-validity.js';
 import { registerAgentStateMetrics } from '../../src/metrics/agent-state.js';
 import { sampleValue } from '../helpers/exposition.js';
