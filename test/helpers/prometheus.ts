@@ -75,9 +75,11 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function waitReady(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitReady(url: string, child: ChildProcess, stderr: () => string, spawnError: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
+    const error = spawnError();
+    if (error) throw error;
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`prometheus exited (${child.exitCode ?? child.signalCode}): ${stderr()}`);
     }
@@ -123,12 +125,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
         ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
+      let spawnError: Error | undefined;
+      child.on('error', (err) => (spawnError = err));
       child.stderr?.on('data', (chunk: Buffer) => {
         stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL_CHARS);
       });
       try {
-        await waitReady(url, child, () => stderrTail);
+        await waitReady(url, child, () => stderrTail, () => spawnError);
       } catch (err) {
+        if (spawnError) throw new Error(`prometheus cannot be started (is Debian's prometheus installed?): ${spawnError.message}`);
         await stopChild(child);
         if (attempt < PORT_ATTEMPTS) continue;
         throw err;
