@@ -1,0 +1,212 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { moduleLogger } from '../log.js';
+import { ThrottledLogger } from '../log-throttle.js';
+import { NativeSession, removeStaleAttachments, type SessionConfig, type SessionStats } from '../native/binding.js';
+import { decodeRecords, type NativeRecord } from '../native/records.js';
+import { InterfaceWatcher } from './interface-watcher.js';
+import type { CaptureMode } from './mode.js';
+import type { CaptureHandlers, CaptureSource, CaptureStats, CapturedInterface } from './source.js';
+
+// One native capture session (tracer: eBPF; base: AF_PACKET) behind the CaptureSource
+// lifecycle. A single poll is in flight at a time, into a buffer owned here; each poll
+// waits at most a short timeout on the libuv pool so file I/O never queues behind it.
+// Nothing thrown inside the loop escapes it: failures are counted, logged (rate-limited)
+// and followed by a pause.
+
+const log = moduleLogger('native-source');
+
+export const DEFAULT_BUFFER_BYTES = 1 << 20;
+export const DEFAULT_POLL_TIMEOUT_MS = 50;
+// A batch under a quarter of the buffer means the rings are nearly empty: let records
+// gather briefly instead of paying a pool round trip for a handful.
+const SMALL_BATCH_DELAY_MS = 5;
+const POLL_ERROR_PAUSE_MS = 200;
+const LOST_CHECK_INTERVAL_MS = 100;
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+export interface NativeSourceOptions {
+  session: SessionConfig;
+  /** capture.interfaces: names or glob patterns; empty: every non-loopback interface. */
+  interfaces: readonly string[];
+  handlers: CaptureHandlers;
+  bufferBytes?: number;
+  pollTimeoutMs?: number;
+  scanIntervalMs?: number;
+}
+
+const NO_NATIVE_STATS: SessionStats = { records: 0, lost: 0, malformed: 0, packets: 0, skipped: 0, attached: 0 };
+
+export class NativeSource implements CaptureSource {
+  readonly mode: CaptureMode;
+  private readonly buffer: Buffer;
+  private readonly pollTimeoutMs: number;
+  private readonly watcher: InterfaceWatcher;
+  private session: NativeSession | undefined;
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> | undefined;
+  private lastNativeStats: SessionStats = NO_NATIVE_STATS;
+  private lostReported = 0;
+  private lastLostCheckMs = 0;
+  private recordsDecoded = 0;
+  private malformedBytes = 0;
+  private errorCount = 0;
+  private lastPollAtMs = 0;
+  private readonly errorLog = new ThrottledLogger(log, ERROR_LOG_INTERVAL_MS);
+  private batch: NativeRecord[] = [];
+  private readonly collect = (record: NativeRecord): void => {
+    this.batch.push(record);
+  };
+
+  constructor(private readonly options: NativeSourceOptions) {
+    this.mode = options.session.mode;
+    this.buffer = Buffer.alloc(options.bufferBytes ?? DEFAULT_BUFFER_BYTES);
+    this.pollTimeoutMs = options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
+    this.watcher = new InterfaceWatcher({
+      patterns: options.interfaces,
+      scanIntervalMs: options.scanIntervalMs,
+      target: { attach: (iface) => this.attach(iface), detach: (iface) => this.detach(iface) },
+    });
+  }
+
+  /** Opens the session (throws a FlowlensError when the kernel refuses), starts polling, attaches. */
+  async start(): Promise<void> {
+    if (this.session !== undefined || this.stopping !== undefined) return;
+    const session = NativeSession.open(this.options.session);
+    this.session = session;
+    this.running = true;
+    this.loop = this.pollLoop(session);
+    log.info({ mode: this.mode }, 'capture started');
+    await this.watcher.start();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  attachedInterfaces(): readonly CapturedInterface[] {
+    return this.watcher.attached();
+  }
+
+  lookupInterface(ifindex: number): CapturedInterface | undefined {
+    return this.watcher.lookupInterface(ifindex);
+  }
+
+  /** Checks for new and vanished interfaces now instead of at the next scan. */
+  rescanInterfaces(): Promise<void> {
+    return this.watcher.scan();
+  }
+
+  stats(): CaptureStats {
+    const native = this.nativeStats();
+    return {
+      recordsRead: native.records,
+      recordsDecoded: this.recordsDecoded,
+      malformedBytes: this.malformedBytes,
+      malformedPackets: native.malformed,
+      lost: native.lost,
+      packets: native.packets,
+      skippedPackets: native.skipped,
+      attachedInterfaces: this.watcher.attached().length,
+      errors: this.errorCount + this.watcher.errors,
+      lastPollAtMs: this.lastPollAtMs,
+    };
+  }
+
+  private async attach(iface: CapturedInterface): Promise<void> {
+    const session = this.session;
+    if (session === undefined) return;
+    try {
+      removeStaleAttachments(iface.index);
+    } catch (err) {
+      // Without CAP_NET_ADMIN (base mode with capabilities dropped) there is nothing of
+      // ours to remove anyway: a killed tracer-mode agent had the privilege, we do not.
+      log.debug({ err, iface: iface.name }, 'cannot check for stale attachments');
+    }
+    session.attach(iface.index);
+  }
+
+  private async detach(iface: CapturedInterface): Promise<void> {
+    this.session?.detach(iface.index);
+  }
+
+  private async pollLoop(session: NativeSession): Promise<void> {
+    while (this.running) {
+      let bytes: number;
+      try {
+        bytes = await session.poll(this.buffer, this.pollTimeoutMs);
+      } catch (err) {
+        this.failed(err, 'capture poll failed');
+        await delay(POLL_ERROR_PAUSE_MS);
+        continue;
+      }
+      this.lastPollAtMs = Date.now();
+      if (bytes > 0) this.deliver(bytes);
+      this.reportLost(false);
+      if (bytes > 0 && bytes < this.buffer.length >> 2 && this.running) await delay(SMALL_BATCH_DELAY_MS);
+    }
+  }
+
+  private deliver(bytes: number): void {
+    this.batch = [];
+    try {
+      this.malformedBytes += decodeRecords(this.buffer, bytes, this.collect);
+    } catch (err) {
+      this.failed(err, 'capture records could not be decoded');
+    }
+    const records = this.batch;
+    if (records.length === 0) return;
+    this.recordsDecoded += records.length;
+    try {
+      this.options.handlers.onRecords(records);
+    } catch (err) {
+      this.failed(err, 'capture record handler failed');
+    }
+  }
+
+  /** Turns growth of the cumulative native lost counter into lost events. */
+  private reportLost(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastLostCheckMs < LOST_CHECK_INTERVAL_MS) return;
+    this.lastLostCheckMs = now;
+    const lost = this.nativeStats().lost;
+    if (lost <= this.lostReported) return;
+    const delta = lost - this.lostReported;
+    this.lostReported = lost;
+    try {
+      this.options.handlers.onLost(delta);
+    } catch (err) {
+      this.failed(err, 'capture lost-event handler failed');
+    }
+  }
+
+  private nativeStats(): SessionStats {
+    if (this.session === undefined) return this.lastNativeStats;
+    try {
+      this.lastNativeStats = this.session.stats();
+    } catch (err) {
+      this.failed(err, 'capture statistics could not be read');
+    }
+    return this.lastNativeStats;
+  }
+
+  private failed(err: unknown, msg: string): void {
+    this.errorCount++;
+    this.errorLog.error({ err }, msg);
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.watcher.stop();
+    this.running = false;
+    await this.loop;
+    const session = this.session;
+    if (session !== undefined) {
+      this.reportLost(true);
+      this.session = undefined;
+      session.close();
+      log.info({ mode: this.mode, ...this.stats() }, 'capture stopped');
+    }
+    this.errorLog.stop();
+  }
+}
