@@ -68,7 +68,6 @@ export interface HttpParseOptions {
 
 const METHOD_PREFIXES = HTTP_METHODS.map((m) => Buffer.from(m + ' ', 'latin1'));
 const RESPONSE_PREFIX_BYTES = Buffer.from(RESPONSE_PREFIX, 'latin1');
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const VERSION = /^HTTP\/1\.[0-9]$/;
 const STATUS_CODE = /^[1-9][0-9]{2}$/;
 const CONTROL_OR_SPACE = /[\x00-\x20\x7f]/;
@@ -91,6 +90,8 @@ export function looksLikeHttp(bytes: Uint8Array): boolean {
   return false;
 }
 
+const canonicalKeys = new Map<string, string>();
+
 /** `content-type` → `Content-Type`, as Go's net/http (and so Hubble) prints header names. */
 export function canonicalHeaderKey(name: string): string {
   let key = '';
@@ -102,7 +103,33 @@ export function canonicalHeaderKey(name: string): string {
   return key;
 }
 
+// Only kept names are canonicalized, so this memo is bounded by the keep list.
+function canonicalKeptKey(lowerName: string): string {
+  let key = canonicalKeys.get(lowerName);
+  if (key === undefined) {
+    key = canonicalHeaderKey(lowerName);
+    canonicalKeys.set(lowerName, key);
+  }
+  return key;
+}
+
+// RFC 9110 token characters, by char code.
+const IS_TOKEN_CHAR = new Uint8Array(128);
+for (const ch of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") IS_TOKEN_CHAR[ch.charCodeAt(0)] = 1;
+
+function isToken(text: string, start: number, end: number): boolean {
+  if (start >= end) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || IS_TOKEN_CHAR[c] === 0) return false;
+  }
+  return true;
+}
+
 function percentEncodeNonAscii(target: string): string {
+  let ascii = true;
+  for (let i = 0; i < target.length && ascii; i++) ascii = target.charCodeAt(i) < 0x80;
+  if (ascii) return target;
   return target.replace(NON_ASCII, (ch) => '%' + ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
 }
 
@@ -114,11 +141,24 @@ function isValidTarget(method: string, target: string): boolean {
   return method === 'CONNECT';
 }
 
-function lineAt(text: string, start: number): { line: string; next: number } | undefined {
+/** The end of the line starting at `start` (before any CR), or -1 when it was cut. */
+function lineEnd(text: string, start: number): number {
   const newline = text.indexOf('\n', start);
-  if (newline === -1) return undefined;
-  const end = newline > start && text.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline;
-  return { line: text.slice(start, end), next: newline + 1 };
+  if (newline === -1) return -1;
+  return newline > start && text.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline;
+}
+
+/** Where the line after the one ending at `end` starts. */
+function nextLine(text: string, end: number): number {
+  return text.charCodeAt(end) === 0x0d ? end + 2 : end + 1;
+}
+
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+function byKey(a: HttpHeader, b: HttpHeader): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 interface HeaderBlock {
@@ -131,48 +171,57 @@ function readHeaders(text: string, start: number, keep: ReadonlySet<string>): He
   const headers: HttpHeader[] = [];
   let host: string | undefined;
   let pos = start;
+  let complete = false;
   for (let count = 0; count < HTTP_MAX_HEADER_LINES; count++) {
-    const next = lineAt(text, pos);
-    if (next === undefined) break;
-    pos = next.next;
-    const line = next.line;
-    if (line === '') {
-      headers.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      return { headers, host, complete: true };
+    const end = lineEnd(text, pos);
+    if (end === -1) break;
+    if (end === pos) {
+      complete = true;
+      break;
     }
+    const lineStart = pos;
+    pos = nextLine(text, end);
     // An obsolete folded continuation line (RFC 9112 5.2) adds nothing we keep.
-    if (line[0] === ' ' || line[0] === '\t') continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0) return undefined;
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return undefined;
-    const lower = name.toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    if (lower === 'host' && host === undefined) host = value;
-    if (keep.has(lower)) headers.push({ key: canonicalHeaderKey(lower), value });
+    if (isWhitespace(text.charCodeAt(lineStart))) continue;
+    const colon = text.indexOf(':', lineStart);
+    if (colon === -1 || colon >= end || !isToken(text, lineStart, colon)) return undefined;
+    const lower = text.slice(lineStart, colon).toLowerCase();
+    const isHost = lower === 'host' && host === undefined;
+    if (!isHost && !keep.has(lower)) continue;
+    let valueStart = colon + 1;
+    let valueEnd = end;
+    while (valueStart < valueEnd && isWhitespace(text.charCodeAt(valueStart))) valueStart++;
+    while (valueEnd > valueStart && isWhitespace(text.charCodeAt(valueEnd - 1))) valueEnd--;
+    const value = text.slice(valueStart, valueEnd);
+    if (isHost) host = value;
+    if (keep.has(lower)) headers.push({ key: canonicalKeptKey(lower), value });
   }
-  headers.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { headers, host, complete: false };
+  if (headers.length > 1) headers.sort(byKey);
+  return { headers, host, complete };
 }
 
 /** Parses the head of an HTTP/1.x message; anything else is rejected with a reason, never thrown. */
 export function parseHttpHead(bytes: Uint8Array, options: HttpParseOptions): HttpParseResult {
   if (!looksLikeHttp(bytes)) return reject('not_http');
   const length = Math.min(bytes.length, HTTP_MAX_HEAD_BYTES);
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
+  const text = Buffer.isBuffer(bytes)
+    ? bytes.toString('latin1', 0, length)
+    : Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
 
-  const start = lineAt(text, 0);
-  if (start === undefined) return reject('incomplete_start_line');
+  const startEnd = lineEnd(text, 0);
+  if (startEnd === -1) return reject('incomplete_start_line');
+  const startLine = text.slice(0, startEnd);
+  const headerStart = nextLine(text, startEnd);
 
   if (text.startsWith(RESPONSE_PREFIX)) {
-    const firstSpace = start.line.indexOf(' ');
+    const firstSpace = startLine.indexOf(' ');
     if (firstSpace === -1) return reject('bad_status');
-    const secondSpace = start.line.indexOf(' ', firstSpace + 1);
-    const protocol = start.line.slice(0, firstSpace);
-    const code = start.line.slice(firstSpace + 1, secondSpace === -1 ? undefined : secondSpace);
+    const secondSpace = startLine.indexOf(' ', firstSpace + 1);
+    const protocol = startLine.slice(0, firstSpace);
+    const code = startLine.slice(firstSpace + 1, secondSpace === -1 ? undefined : secondSpace);
     if (!VERSION.test(protocol)) return reject('bad_version');
     if (!STATUS_CODE.test(code)) return reject('bad_status');
-    const block = readHeaders(text, start.next, options.headers);
+    const block = readHeaders(text, headerStart, options.headers);
     if (block === undefined) return reject('bad_header');
     return {
       ok: true,
@@ -180,12 +229,12 @@ export function parseHttpHead(bytes: Uint8Array, options: HttpParseOptions): Htt
     };
   }
 
-  const parts = start.line.split(' ');
+  const parts = startLine.split(' ');
   if (parts.length !== 3) return reject('bad_request_line');
   const [method, rawTarget, protocol] = parts as [string, string, string];
   if (!VERSION.test(protocol)) return reject('bad_version');
   if (!isValidTarget(method, rawTarget)) return reject('bad_target');
-  const block = readHeaders(text, start.next, options.headers);
+  const block = readHeaders(text, headerStart, options.headers);
   if (block === undefined) return reject('bad_header');
   const request: HttpRequestHead = {
     kind: 'request',

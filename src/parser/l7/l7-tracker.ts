@@ -25,6 +25,9 @@ const DEFAULT_MAX_PENDING_REQUESTS = 10_000;
 const MAX_PENDING_PER_CONNECTION = 64;
 const DEFAULT_PENDING_MAX_AGE_MS = 60_000;
 const NS_PER_MS = 1_000_000n;
+// TLS record content types: change_cipher_spec, alert, handshake, application_data.
+const TLS_CONTENT_TYPE_FIRST = 20;
+const TLS_CONTENT_TYPE_LAST = 23;
 const TLS_CONTENT_TYPE_HANDSHAKE = 22;
 const TLS_HANDSHAKE_CLIENT_HELLO = 1;
 const HTTP_STATUS_SWITCHING_PROTOCOLS = 101;
@@ -86,6 +89,11 @@ function hostPort(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
+function isTlsRecord(bytes: Uint8Array): boolean {
+  const type = bytes[0]!;
+  return type >= TLS_CONTENT_TYPE_FIRST && type <= TLS_CONTENT_TYPE_LAST && bytes[1] === 3;
+}
+
 function latencyNs(requestNs: bigint, responseNs: bigint): number {
   return responseNs > requestNs ? Number(responseNs - requestNs) : 0;
 }
@@ -127,8 +135,9 @@ export class L7Tracker {
     }
     if (p.protocol !== 'TCP') return undefined;
 
-    if (!p.tlsPlaintext && p.payload[0] === TLS_CONTENT_TYPE_HANDSHAKE && p.payload[1] === 3) {
-      // Other handshake messages (ServerHello, ...) are expected traffic, not rejections.
+    if (!p.tlsPlaintext && isTlsRecord(p.payload)) {
+      // Encrypted records and other handshake messages are expected traffic, not rejections.
+      if (p.payload[0] !== TLS_CONTENT_TYPE_HANDSHAKE) return undefined;
       if (p.payload.length > 5 && p.payload[5] !== TLS_HANDSHAKE_CLIENT_HELLO) return undefined;
       const parsed = parseTlsClientHello(p.payload);
       if (!parsed.ok) {
