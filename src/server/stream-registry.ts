@@ -1,0 +1,33 @@
+import type { EventEmitter } from 'node:events';
+
+// Per-stream state keyed by the stream object itself (DESIGN.md, lesson 2). The entry goes
+// away synchronously with the stream's first ending event, and an ending stream can only
+// remove its own entry: a newer stream from the same client is a different key.
+
+const ENDING_EVENTS = ['cancelled', 'finish', 'close', 'error'] as const;
+
+export class StreamRegistry<Stream extends EventEmitter> {
+  private readonly entries = new Map<Stream, () => void>();
+
+  /** Registers `release` for `stream`; it runs exactly once, at the stream's first ending event. */
+  add(stream: Stream, release: () => void): void {
+    this.entries.set(stream, release);
+    const end = (): void => this.release(stream);
+    for (const event of ENDING_EVENTS) stream.once(event, end);
+  }
+
+  size(): number {
+    return this.entries.size;
+  }
+
+  has(stream: Stream): boolean {
+    return this.entries.has(stream);
+  }
+
+  private release(stream: Stream): void {
+    const release = this.entries.get(stream);
+    if (release === undefined) return;
+    this.entries.delete(stream);
+    release();
+  }
+}

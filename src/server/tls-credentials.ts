@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import type { SecureContextOptions } from 'node:tls';
+import * as grpc from '@grpc/grpc-js';
+import { checkTlsFiles, type CheckedTlsFiles, type FileContent, type TlsFilePaths, type TlsFileState, type TlsFilesContent } from '../certs/check.js';
+import { FlowlensError } from '../errors.js';
+import { moduleLogger } from '../log.js';
+
+const log = moduleLogger('tls');
+
+const DEFAULT_REFRESH_INTERVAL_MS = 10_000;
+const MIN_TLS_VERSION = 'TLSv1.3';
+
+export interface TlsCredentialsOptions extends TlsFilePaths {
+  /** How often the files are re-read (grpc-js's file watcher polls). */
+  refreshIntervalMs?: number;
+}
+
+export interface TlsState {
+  /** Each file as it is on disk now. */
+  files: TlsFileState[];
+  /** What clients are shown: the last usable certificate read. */
+  served: { fingerprint256: string; serialNumber: string; notAfter: Date };
+  /** False when the files on disk changed into something unusable and the previous set is still served. */
+  servingCurrentFiles: boolean;
+  /** Every file valid and served: what readiness and the metric report. */
+  valid: boolean;
+}
+
+type ContextWatcher = (options: SecureContextOptions | null) => void;
+
+function readContent(path: string): FileContent {
+  try {
+    return { bytes: readFileSync(path) };
+  } catch (err) {
+    return { readError: (err as Error).message };
+  }
+}
+
+function sameContent(a: FileContent, b: FileContent): boolean {
+  if ('bytes' in a && 'bytes' in b) return a.bytes.equals(b.bytes);
+  return 'readError' in a && 'readError' in b && a.readError === b.readError;
+}
+
+function contextOptions(content: TlsFilesContent): SecureContextOptions {
+  const bytes = (file: FileContent) => ('bytes' in file ? file.bytes : Buffer.alloc(0));
+  // minVersion goes into every context: Node's setSecureContext() forgets the server's
+  // minVersion unless the new options carry it again.
+  return { cert: bytes(content.certificate), key: bytes(content.key), ca: bytes(content.clientCa), minVersion: MIN_TLS_VERSION };
+}
+
+/**
+ * grpc-js server credentials for mutual TLS (client certificates required and verified against
+ * the client CA, TLS 1.3 minimum, ALPN h2 from Node's HTTP/2 server) that follow the files on
+ * disk. grpc-js's FileWatcherCertificateProvider polls the files; every read is checked first,
+ * and only a usable, changed set replaces the server's secure context (open connections keep
+ * theirs). An unusable set is reported and the previous one stays in service.
+ */
+export class ReloadingTlsCredentials extends grpc.ServerCredentials {
+  private readonly provider: grpc.experimental.FileWatcherCertificateProvider;
+  private read: TlsFilesContent;
+  private served: TlsFilesContent;
+  private servedLeaf: NonNullable<CheckedTlsFiles['leaf']>;
+  private lastReport = '';
+  private pendingIdentity: grpc.experimental.IdentityCertificateUpdate | null = null;
+  private pendingCa: grpc.experimental.CaCertificateUpdate | null = null;
+  private evaluationQueued = false;
+  private readonly onIdentity = (update: grpc.experimental.IdentityCertificateUpdate | null): void => {
+    this.pendingIdentity = update;
+    this.queueEvaluation();
+  };
+  private readonly onCa = (update: grpc.experimental.CaCertificateUpdate | null): void => {
+    this.pendingCa = update;
+    this.queueEvaluation();
+  };
+
+  constructor(private readonly paths: TlsCredentialsOptions) {
+    const content: TlsFilesContent = {
+      certificate: readContent(paths.certFile),
+      key: readContent(paths.keyFile),
+      clientCa: readContent(paths.clientCaFile),
+    };
+    const checked = checkTlsFiles(content, paths, new Date());
+    if (!checked.usable || checked.leaf === undefined) {
+      const problems = checked.files.filter((file) => file.error !== undefined).map((file) => `${file.path}: ${file.error}`);
+      throw new FlowlensError('FL_TLS_FILES', problems.join('; '));
+    }
+    super({ requestCert: true, rejectUnauthorized: true, minVersion: MIN_TLS_VERSION }, contextOptions(content));
+    this.provider = new grpc.experimental.FileWatcherCertificateProvider({
+      certificateFile: paths.certFile,
+      privateKeyFile: paths.keyFile,
+      caCertificateFile: paths.clientCaFile,
+      refreshIntervalMs: paths.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS,
+    });
+    this.read = content;
+    this.served = content;
+    this.servedLeaf = checked.leaf;
+    this.report();
+  }
+
+  state(now = new Date()): TlsState {
+    const { files } = checkTlsFiles(this.read, this.paths, now);
+    const servingCurrentFiles = this.read === this.served;
+    return {
+      files,
+      served: { fingerprint256: this.servedLeaf.fingerprint256, serialNumber: this.servedLeaf.serialNumber, notAfter: new Date(this.servedLeaf.validTo) },
+      servingCurrentFiles,
+      valid: servingCurrentFiles && files.every((file) => file.valid),
+    };
+  }
+
+  override _addWatcher(watcher: ContextWatcher): void {
+    if (this.getWatcherCount() === 0) {
+      this.provider.addIdentityCertificateListener(this.onIdentity);
+      this.provider.addCaCertificateListener(this.onCa);
+    }
+    super._addWatcher(watcher);
+  }
+
+  override _removeWatcher(watcher: ContextWatcher): void {
+    super._removeWatcher(watcher);
+    if (this.getWatcherCount() === 0) {
+      this.provider.removeIdentityCertificateListener(this.onIdentity);
+      this.provider.removeCaCertificateListener(this.onCa);
+    }
+  }
+
+  override _equals(other: grpc.ServerCredentials): boolean {
+    return this === other;
+  }
+
+  /** The watcher hands over identity and CA separately, one after the other: look at them together. */
+  private queueEvaluation(): void {
+    if (this.evaluationQueued) return;
+    this.evaluationQueued = true;
+    queueMicrotask(() => {
+      this.evaluationQueued = false;
+      this.evaluate();
+    });
+  }
+
+  private evaluate(): void {
+    const identity = this.pendingIdentity;
+    const ca = this.pendingCa;
+    // The watcher only says that a read failed; read again to learn which file and why.
+    const content: TlsFilesContent = {
+      certificate: identity ? { bytes: identity.certificate } : readContent(this.paths.certFile),
+      key: identity ? { bytes: identity.privateKey } : readContent(this.paths.keyFile),
+      clientCa: ca ? { bytes: ca.caCertificate } : readContent(this.paths.clientCaFile),
+    };
+    const changed = !sameContent(content.certificate, this.read.certificate)
+      || !sameContent(content.key, this.read.key)
+      || !sameContent(content.clientCa, this.read.clientCa);
+    if (changed) this.read = content;
+    const checked = checkTlsFiles(this.read, this.paths, new Date());
+    if (changed && checked.usable && checked.leaf !== undefined) {
+      this.served = this.read;
+      this.servedLeaf = checked.leaf;
+      this.updateSecureContextOptions(contextOptions(this.served));
+    }
+    this.report();
+  }
+
+  /** Logs when what is served or the files' verdicts change — once per change, not per poll. */
+  private report(): void {
+    const state = this.state();
+    const summary = JSON.stringify([state.served.fingerprint256, state.servingCurrentFiles, state.files.map((file) => [file.valid, file.error])]);
+    if (summary === this.lastReport) return;
+    const first = this.lastReport === '';
+    this.lastReport = summary;
+    const details = {
+      served: { serialNumber: state.served.serialNumber, notAfter: state.served.notAfter.toISOString() },
+      files: state.files.map((file) => ({ ...file, notAfter: file.notAfter?.toISOString() })),
+    };
+    if (state.valid) {
+      log.info(details, first ? 'TLS certificate loaded' : 'TLS certificate reloaded');
+    } else if (state.servingCurrentFiles) {
+      log.error(details, 'TLS files are not valid: clients will reject the certificate or be rejected');
+    } else {
+      log.error(details, 'TLS files on disk are unusable: still serving the previous certificate');
+    }
+  }
+}
