@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CaptureMode } from '../capture/mode.js';
-import { certificateProblem, type CertificateState } from '../health/certificate-validity.js';
+import type { TlsFileStatus } from '../health/tls-files-check.js';
 
 const CAPTURE_MODES: readonly CaptureMode[] = ['tracer', 'base'];
 
@@ -30,7 +30,8 @@ export interface AgentStateSources {
   /** Full gRPC method name -> open streams. */
   grpcOpenStreams?: () => Readonly<Record<string, number>>;
   peersKnown?: () => number;
-  certificates?: () => readonly CertificateState[];
+  /** The served TLS files as last checked (certificate, key, client CA). */
+  tlsFiles?: () => readonly TlsFileStatus[];
 }
 
 function gauge(registry: Registry, name: string, help: string, collect: (this: Gauge) => void): void {
@@ -55,7 +56,7 @@ function cumulativeCounter(registry: Registry, name: string, help: string, read:
 
 /** The agent's own state as metrics: flowlens_capture_mode, flowlens_capability, record counts, and so on. */
 export function registerAgentStateMetrics(registry: Registry, sources: AgentStateSources): void {
-  const { captureMode, tlsParseEnabled, capabilities, records, flowStore, attachedInterfaces, grpcOpenStreams, peersKnown, certificates } = sources;
+  const { captureMode, tlsParseEnabled, capabilities, records, flowStore, attachedInterfaces, grpcOpenStreams, peersKnown, tlsFiles } = sources;
   if (captureMode) {
     labelledGauge(registry, 'flowlens_capture_mode', 'Capture mode in use: 1 for the active mode, 0 for the others', 'mode', function () {
       const active = captureMode();
@@ -104,17 +105,16 @@ export function registerAgentStateMetrics(registry: Registry, sources: AgentStat
       this.set(peersKnown());
     });
   }
-  if (certificates) {
-    labelledGauge(registry, 'flowlens_tls_certificate_not_after_seconds', 'Expiry of a TLS certificate file, in Unix seconds', 'file', function () {
+  if (tlsFiles) {
+    labelledGauge(registry, 'flowlens_tls_certificate_not_after_seconds', 'End of validity of a TLS certificate file, in Unix seconds', 'file', function () {
       this.reset();
-      for (const state of certificates()) {
-        if (state.notAfter !== null) this.set({ file: state.file }, state.notAfter.getTime() / 1000);
+      for (const file of tlsFiles()) {
+        if (file.notAfter !== undefined) this.set({ file: file.path }, file.notAfter.getTime() / 1000);
       }
     });
-    labelledGauge(registry, 'flowlens_tls_certificate_valid', 'Whether a TLS certificate file is readable and valid now (1) or not (0)', 'file', function () {
+    labelledGauge(registry, 'flowlens_tls_certificate_valid', 'Whether a TLS file is readable and valid now (1) or not (0)', 'file', function () {
       this.reset();
-      const now = new Date();
-      for (const state of certificates()) this.set({ file: state.file }, certificateProblem(state, now) === null ? 1 : 0);
+      for (const file of tlsFiles()) this.set({ file: file.path }, file.valid ? 1 : 0);
     });
   }
 }

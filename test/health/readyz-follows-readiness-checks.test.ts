@@ -1,13 +1,7 @@
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCertificateAuthority, validityForDays } from '../../src/certs/issue.js';
-import { certificatesCheck } from '../../src/health/certificate-validity.js';
 import { HealthChecks } from '../../src/health/health-checks.js';
 import { startHealthServer } from '../../src/health/server.js';
-
-const DAY_MS = 24 * 3600 * 1000;
+import { tlsFilesCheck, type TlsFileStatus } from '../../src/health/tls-files-check.js';
 
 async function probe(port: number, path: string, method = 'GET'): Promise<{ status: number; body: any }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { method });
@@ -15,49 +9,47 @@ async function probe(port: number, path: string, method = 'GET'): Promise<{ stat
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-/** Replaces a file the way a Kubernetes secret update does: write aside, then rename over it. */
-async function replaceFile(file: string, content: string): Promise<void> {
-  await writeFile(`${file}.next`, content);
-  await rename(`${file}.next`, file);
-}
-
 describe('/readyz', () => {
   it('answers 503 naming each failing check, and 200 again once they pass', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'flowlens-readyz-'));
-    const certFile = join(dir, 'server.crt');
-    const fresh = createCertificateAuthority('agent', validityForDays(30)).certPem;
-    const expiredAt = new Date(Math.floor((Date.now() - DAY_MS) / 1000) * 1000);
-    const expired = createCertificateAuthority('agent', { notBefore: new Date(Date.now() - 2 * DAY_MS), notAfter: expiredAt }).certPem;
-    await writeFile(certFile, fresh);
-
+    const notAfter = new Date('2026-01-01T00:00:00Z');
+    const validFiles: TlsFileStatus[] = [
+      { path: 'tls/server.crt', valid: true, notAfter: new Date('2031-01-01T00:00:00Z') },
+      { path: 'tls/server.key', valid: true },
+    ];
+    let tlsFiles = validFiles;
     let captureAttached = true;
     const readiness = new HealthChecks();
     readiness.register('capture', () => (captureAttached ? null : 'no interface attached'));
-    readiness.register('certificate', certificatesCheck([certFile]));
+    readiness.register('certificate', tlsFilesCheck(() => tlsFiles));
     const server = await startHealthServer({ address: { host: '127.0.0.1', port: 0 }, readiness });
     try {
       expect(await probe(server.port, '/readyz')).toEqual({ status: 200, body: { status: 'ready' } });
 
-      await replaceFile(certFile, expired);
+      tlsFiles = [{ path: 'tls/server.crt', valid: false, notAfter, error: `expired at ${notAfter.toISOString()}` }, validFiles[1]!];
       expect(await probe(server.port, '/readyz')).toEqual({
         status: 503,
-        body: { status: 'not ready', failing: { certificate: `server.crt expired at ${expiredAt.toISOString()}` } },
+        body: { status: 'not ready', failing: { certificate: 'server.crt expired at 2026-01-01T00:00:00.000Z' } },
       });
 
       captureAttached = false;
-      const both = await probe(server.port, '/readyz');
-      expect(both.status).toBe(503);
-      expect(Object.keys(both.body.failing).sort()).toEqual(['capture', 'certificate']);
-      expect(both.body.failing.capture).toBe('no interface attached');
+      tlsFiles = [
+        { path: 'tls/server.crt', valid: false, error: 'cannot be read: ENOENT' },
+        { path: 'tls/server.key', valid: false, error: 'does not match the certificate in tls/server.crt' },
+      ];
+      expect(await probe(server.port, '/readyz')).toEqual({
+        status: 503,
+        body: {
+          status: 'not ready',
+          failing: {
+            capture: 'no interface attached',
+            certificate: 'server.crt cannot be read: ENOENT; server.key does not match the certificate in tls/server.crt',
+          },
+        },
+      });
 
-      await replaceFile(certFile, fresh);
+      tlsFiles = validFiles;
       captureAttached = true;
       expect(await probe(server.port, '/readyz')).toEqual({ status: 200, body: { status: 'ready' } });
-
-      await rm(certFile);
-      const missing = await probe(server.port, '/readyz');
-      expect(missing.status).toBe(503);
-      expect(missing.body.failing.certificate).toMatch(/^server\.crt cannot be read: .*ENOENT/);
 
       readiness.register('certificate', () => {
         throw new Error('boom');
@@ -68,11 +60,9 @@ describe('/readyz', () => {
       expect(await probe(server.port, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
       expect((await probe(server.port, '/livez')).status).toBe(404);
       expect((await probe(server.port, '/readyz', 'POST')).status).toBe(405);
-      const head = await probe(server.port, '/readyz', 'HEAD');
-      expect(head).toEqual({ status: 503, body: undefined });
+      expect(await probe(server.port, '/readyz', 'HEAD')).toEqual({ status: 503, body: undefined });
     } finally {
       await server.close();
-      await rm(dir, { recursive: true, force: true });
     }
   });
 });

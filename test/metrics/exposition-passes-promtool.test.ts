@@ -1,10 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCertificateAuthority, validityForDays } from '../../src/certs/issue.js';
-import { readCertificateState } from '../../src/health/certificate-validity.js';
 import { AgentMetrics } from '../../src/metrics/registry.js';
 import { MONITOR_EVENT_TYPE, type Flow } from '../../src/proto/flow.js';
 
@@ -46,42 +41,38 @@ const FLOWS: Flow[] = [
 
 describe('exposition', () => {
   it('passes promtool check metrics with every family populated', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'flowlens-promtool-'));
-    try {
-      const certFile = join(dir, 'server.crt');
-      await writeFile(certFile, createCertificateAuthority('agent', validityForDays(1)).certPem);
-      const metrics = new AgentMetrics({
-        version: '0.1.0',
-        agentState: {
-          captureMode: () => 'tracer',
-          tlsParseEnabled: () => false,
-          capabilities: () => ({ btf: true, bpf_prog_load: true, uprobe: false }),
-          records: () => ({ read: 100, decoded: 98, malformed: 2 }),
-          flowStore: () => ({ events: 98, capacity: 4095 }),
-          attachedInterfaces: () => 2,
-          grpcOpenStreams: () => ({ '/observer.Observer/GetFlows': 1, '/peer.Peer/Notify': 1 }),
-          peersKnown: () => 3,
-          certificates: () => [readCertificateState(certFile)],
-        },
-      });
-      for (const flow of FLOWS) metrics.processFlow(flow);
-      metrics.lostEvents.add('PERF_EVENT_RING_BUFFER', 4);
-      const text = await metrics.registry.metrics();
-      for (const family of [
-        'hubble_flows_processed_total', 'hubble_drop_total', 'hubble_tcp_flags_total', 'hubble_lost_events_total',
-        'hubble_dns_responses_total', 'hubble_http_requests_total', 'hubble_http_responses_total',
-        'hubble_http_request_duration_seconds_bucket', 'flowlens_build_info', 'flowlens_capture_mode',
-        'flowlens_tls_certificate_valid', 'process_cpu_seconds_total',
-      ]) {
-        expect(text, family).toMatch(new RegExp(`^${family}[{ ]`, 'm'));
-      }
-
-      const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
-      expect(promtool.error).toBeUndefined();
-      expect(`${promtool.stdout}${promtool.stderr}`).toBe('');
-      expect(promtool.status).toBe(0);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    const metrics = new AgentMetrics({
+      version: '0.1.0',
+      agentState: {
+        captureMode: () => 'tracer',
+        tlsParseEnabled: () => false,
+        capabilities: () => ({ btf: true, bpf_prog_load: true, uprobe: false }),
+        records: () => ({ read: 100, decoded: 98, malformed: 2 }),
+        flowStore: () => ({ events: 98, capacity: 4095 }),
+        attachedInterfaces: () => 2,
+        grpcOpenStreams: () => ({ '/observer.Observer/GetFlows': 1, '/peer.Peer/Notify': 1 }),
+        peersKnown: () => 3,
+        tlsFiles: () => [
+          { path: 'tls/server.crt', valid: true, notAfter: new Date('2031-05-01T12:00:00Z') },
+          { path: 'tls/server.key', valid: true },
+        ],
+      },
+    });
+    for (const flow of FLOWS) metrics.processFlow(flow);
+    metrics.lostEvents.add('PERF_EVENT_RING_BUFFER', 4);
+    const text = await metrics.registry.metrics();
+    for (const family of [
+      'hubble_flows_processed_total', 'hubble_drop_total', 'hubble_tcp_flags_total', 'hubble_lost_events_total',
+      'hubble_dns_responses_total', 'hubble_http_requests_total', 'hubble_http_responses_total',
+      'hubble_http_request_duration_seconds_bucket', 'flowlens_build_info', 'flowlens_capture_mode',
+      'flowlens_tls_certificate_valid', 'process_cpu_seconds_total',
+    ]) {
+      expect(text, family).toMatch(new RegExp(`^${family}[{ ]`, 'm'));
     }
+
+    const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
+    expect(promtool.error).toBeUndefined();
+    expect(`${promtool.stdout}${promtool.stderr}`).toBe('');
+    expect(promtool.status).toBe(0);
   });
 });
