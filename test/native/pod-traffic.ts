@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { PodPair } from '../helpers/netns.js';
 
 // Known traffic inside the pod namespaces, made with small node scripts and ping, run
 // asynchronously so that the capture keeps polling meanwhile. Every run is bounded in time.
