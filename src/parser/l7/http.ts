@@ -4,7 +4,7 @@
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'] as const;
 
-// Header names kept on flows by default; credentials (authorization, cookie) never are.
+// Header names kept on flows by default; credentials (authorization, cookie) are left out.
 export const DEFAULT_HTTP_HEADERS: ReadonlySet<string> = new Set([
   'host',
   'user-agent',

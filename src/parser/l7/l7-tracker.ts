@@ -172,13 +172,13 @@ export class L7Tracker {
     const qtypes = message.questions.map((q) => dnsTypeName(q.type));
 
     if (!message.isResponse) {
-      const key = connectionKey(p.sourceIp, p.sourcePort, p.destinationIp, p.destinationPort) + ` ${message.id}`;
+      const key = `${p.protocol} ${connectionKey(p.sourceIp, p.sourcePort, p.destinationIp, p.destinationPort)} ${message.id}`;
       this.pendingDns.push(key, p.timeNs, null);
       const dns: DNS = { query, observation_source: '', qtypes };
       return this.flowFields(p, { type: 'REQUEST', latency_ns: 0, dns, record: 'dns' }, dnsRequestSummary(dns), false);
     }
 
-    const key = connectionKey(p.destinationIp, p.destinationPort, p.sourceIp, p.sourcePort) + ` ${message.id}`;
+    const key = `${p.protocol} ${connectionKey(p.destinationIp, p.destinationPort, p.sourceIp, p.sourcePort)} ${message.id}`;
     const request = this.pendingDns.shift(key, p.timeNs);
     const ips: string[] = [];
     const cnames: string[] = [];
