@@ -31,7 +31,7 @@ export interface AgentStateSources {
   grpcOpenStreams?: () => Readonly<Record<string, number>>;
   peersKnown?: () => number;
   /** The served TLS files as last checked (certificate, key, client CA). */
-  tlsFiles?: () => readonly TlsFileStatus[];
+  certificates?: () => readonly TlsFileStatus[];
 }
 
 function gauge(registry: Registry, name: string, help: string, collect: (this: Gauge) => void): void {
@@ -56,7 +56,7 @@ function cumulativeCounter(registry: Registry, name: string, help: string, read:
 
 /** The agent's own state as metrics: flowlens_capture_mode, flowlens_capability, record counts, and so on. */
 export function registerAgentStateMetrics(registry: Registry, sources: AgentStateSources): void {
-  const { captureMode, tlsParseEnabled, capabilities, records, flowStore, attachedInterfaces, grpcOpenStreams, peersKnown, tlsFiles } = sources;
+  const { captureMode, tlsParseEnabled, capabilities, records, flowStore, attachedInterfaces, grpcOpenStreams, peersKnown, certificates } = sources;
   if (captureMode) {
     labelledGauge(registry, 'flowlens_capture_mode', 'Capture mode in use: 1 for the active mode, 0 for the others', 'mode', function () {
       const active = captureMode();
@@ -105,16 +105,16 @@ export function registerAgentStateMetrics(registry: Registry, sources: AgentStat
       this.set(peersKnown());
     });
   }
-  if (tlsFiles) {
+  if (certificates) {
     labelledGauge(registry, 'flowlens_tls_certificate_not_after_seconds', 'End of validity of a TLS certificate file, in Unix seconds', 'file', function () {
       this.reset();
-      for (const file of tlsFiles()) {
+      for (const file of certificates()) {
         if (file.notAfter !== undefined) this.set({ file: file.path }, file.notAfter.getTime() / 1000);
       }
     });
     labelledGauge(registry, 'flowlens_tls_certificate_valid', 'Whether a TLS file is readable and valid now (1) or not (0)', 'file', function () {
       this.reset();
-      for (const file of tlsFiles()) this.set({ file: file.path }, file.valid ? 1 : 0);
+      for (const file of certificates()) this.set({ file: file.path }, file.valid ? 1 : 0);
     });
   }
 }

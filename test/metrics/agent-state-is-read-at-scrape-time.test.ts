@@ -29,7 +29,7 @@ describe('agent state metrics', () => {
       attachedInterfaces: () => 3,
       grpcOpenStreams: () => state.streams,
       peersKnown: () => 4,
-      tlsFiles: () => state.tlsFiles,
+      certificates: () => state.tlsFiles,
     });
 
     let text = await registry.metrics();

@@ -52,7 +52,7 @@ describe('exposition', () => {
         attachedInterfaces: () => 2,
         grpcOpenStreams: () => ({ '/observer.Observer/GetFlows': 1, '/peer.Peer/Notify': 1 }),
         peersKnown: () => 3,
-        tlsFiles: () => [
+        certificates: () => [
           { path: 'tls/server.crt', valid: true, notAfter: new Date('2031-05-01T12:00:00Z') },
           { path: 'tls/server.key', valid: true },
         ],
