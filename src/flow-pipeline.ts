@@ -1,0 +1,42 @@
+import type { CaptureHandlers } from './capture/source.js';
+import type { FlowEnricher } from './enrich/flow-enricher.js';
+import type { AgentMetrics } from './metrics/registry.js';
+import type { NativeRecord } from './native/records.js';
+import type { FlowParser } from './parser/flow-parser.js';
+import type { Flow } from './proto/flow.js';
+import type { FlowStore } from './store/flow-store.js';
+
+export interface FlowPipelineOptions {
+  parser: FlowParser;
+  enrichers: readonly FlowEnricher[];
+  store: FlowStore;
+  metrics: AgentMetrics;
+  now?: () => number;
+}
+
+/** decode -> enrich -> store -> metrics, for every record a capture source delivers. */
+export function createFlowPipeline(options: FlowPipelineOptions): CaptureHandlers {
+  const { parser, enrichers, store, metrics } = options;
+  const now = options.now ?? Date.now;
+  const accept = (flow: Flow): void => {
+    for (const enricher of enrichers) enricher.enrich(flow);
+    store.pushFlow(flow);
+    metrics.processFlow(flow);
+  };
+  return {
+    onRecords(records: NativeRecord[]): void {
+      for (const record of records) {
+        const flow = parser.parse(record);
+        if (flow !== undefined) accept(flow);
+      }
+    },
+    onLost(count: number): void {
+      const ms = now();
+      store.pushLostEvent(
+        { source: 'PERF_EVENT_RING_BUFFER', num_events_lost: count },
+        { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 },
+      );
+      metrics.lostEvents.add('PERF_EVENT_RING_BUFFER', count);
+    },
+  };
+}

@@ -1,0 +1,211 @@
+import { buildProbeReport } from './capture/capabilities.js';
+import { resolveTlsParse, selectCaptureMode, type ModeDecision, type TlsParseDecision } from './capture/mode.js';
+import { NativeSource } from './capture/native-source.js';
+import { hubbleTlsEnabled, type Config } from './config/config.js';
+import { formatHostPort } from './config/load.js';
+import type { FlowEnricher } from './enrich/flow-enricher.js';
+import { KubernetesEnricher } from './enrich/kubernetes-enricher.js';
+import { createFlowPipeline } from './flow-pipeline.js';
+import { HealthChecks } from './health/health-checks.js';
+import { startHealthServer, type HealthServer } from './health/server.js';
+import { moduleLogger } from './log.js';
+import type { HttpEndpoint } from './metrics/http-listener.js';
+import { AgentMetrics } from './metrics/registry.js';
+import { startMetricsServer } from './metrics/server.js';
+import { CAPABILITY_NAMES, dropReasonNames, probeCapabilities, type CapabilityResults } from './native/binding.js';
+import { FlowParser } from './parser/flow-parser.js';
+import { KubernetesPeerSource } from './peers/kubernetes-source.js';
+import type { PeerSource } from './peers/source.js';
+import { StaticPeerSource } from './peers/static-source.js';
+import { healthService, observerService, peerService } from './proto/load.js';
+import { HealthService, HealthStatusRegistry } from './server/health-service.js';
+import { startListeners, type RunningListeners } from './server/listeners.js';
+import { createObserverService } from './server/observer.js';
+import { PeerService } from './server/peer.js';
+import { ReloadingTlsCredentials } from './server/tls-credentials.js';
+import { FlowStore } from './store/flow-store.js';
+import { VERSION } from './version.js';
+
+const log = moduleLogger('agent');
+
+const SHUTDOWN_GRACE_MS = 5_000;
+
+export interface RunningAgent {
+  readonly mode: ModeDecision;
+  readonly tlsParse: TlsParseDecision;
+  readonly grpcPort: number | undefined;
+  readonly metricsPort: number;
+  readonly healthPort: number;
+  stop(): Promise<void>;
+}
+
+/** Runs the agent until SIGTERM or SIGINT, then drains and releases everything. */
+export async function runAgent(config: Config): Promise<void> {
+  const agent = await startAgent(config);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log.info({ signal }, 'stopping');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await agent.stop();
+  log.info('stopped');
+}
+
+/** The composition root: probe, decide, then build and start every stage of the pipeline. */
+export async function startAgent(config: Config): Promise<RunningAgent> {
+  const startedAtMs = Date.now();
+  const caps = probeCapabilities();
+  const mode = selectCaptureMode(config.capture.mode, caps);
+  const tlsParse = resolveTlsParse(config.tls.parse, mode.mode, caps);
+  log.info({ mode: mode.mode, reason: mode.reason, tlsParse, capabilities: buildProbeReport(config, caps).capabilities }, 'capture mode chosen');
+
+  const stack: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stack.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.warn({ err }, 'a stage did not stop cleanly');
+      }
+    }
+  };
+
+  try {
+    const store = new FlowStore({ capacity: config.hubble.bufferCapacity });
+    const enrichers: FlowEnricher[] = [];
+    let kubernetes: KubernetesEnricher | undefined;
+    if (config.kubernetes.enrich) {
+      kubernetes = new KubernetesEnricher({ kubeconfig: config.kubernetes.kubeconfig, clusterName: config.clusterName });
+      await kubernetes.start();
+      stack.push(() => kubernetes!.stop());
+      enrichers.push(kubernetes);
+    }
+
+    const tls = hubbleTlsEnabled(config)
+      ? new ReloadingTlsCredentials({
+          certFile: config.hubble.tls.certFile,
+          keyFile: config.hubble.tls.keyFile,
+          clientCaFile: config.hubble.tls.clientCaFiles[0]!,
+        })
+      : undefined;
+
+    const peers = createPeerSource(config);
+    await peers.start();
+    stack.push(() => peers.stop());
+
+    let source: NativeSource | undefined;
+    const observer = createObserverService({ store, nodeName: config.nodeName, version: VERSION, startedAtMs, clusterName: config.clusterName });
+    const metrics = new AgentMetrics({
+      version: VERSION,
+      agentState: {
+        captureMode: () => mode.mode,
+        tlsParseEnabled: () => tlsParse.enabled,
+        capabilities: () => capabilityFlags(caps),
+        records: () => {
+          const stats = source?.stats();
+          return { read: stats?.recordsRead ?? 0, decoded: stats?.recordsDecoded ?? 0, malformed: stats?.malformedPackets ?? 0 };
+        },
+        flowStore: () => ({ events: store.size, capacity: store.capacity }),
+        attachedInterfaces: () => source?.attachedInterfaces().length ?? 0,
+        grpcOpenStreams: () => ({ 'observer.Observer': observer.openStreams() }),
+        peersKnown: () => peers.nodes().length,
+        ...(tls ? { certificates: () => tls.state().files } : {}),
+      },
+    });
+
+    const parser = new FlowParser({
+      nodeName: config.nodeName,
+      interfaces: { lookupInterface: (ifindex) => source?.lookupInterface(ifindex) },
+      dropReasonNames: mode.mode === 'tracer' ? dropReasonNames() : new Map(),
+    });
+    source = new NativeSource({
+      session: {
+        mode: mode.mode,
+        aggregate: config.capture.aggregate,
+        reportIntervalMs: config.capture.reportIntervalMs,
+        flowTableSize: 65_536,
+        ringBytes: 8 << 20,
+        skipPorts: config.capture.excludedPorts,
+        payloadPorts: [],
+        captureDrops: true,
+        captureSock: false,
+      },
+      interfaces: config.capture.interfaces,
+      handlers: createFlowPipeline({ parser, enrichers, store, metrics }),
+    });
+    const capture = source;
+    await capture.start();
+    stack.push(() => capture.stop());
+
+    const healthStatus = new HealthStatusRegistry();
+    const peerGrpc = new PeerService({ source: peers, defaultPort: config.hubble.listenAddress.port, tls: tls !== undefined });
+    const listeners: RunningListeners = await startListeners({
+      services: [
+        { definition: observerService, implementation: observer.handlers },
+        { definition: peerService, implementation: peerGrpc.implementation() },
+        { definition: healthService, implementation: new HealthService(healthStatus).implementation() },
+      ],
+      ...(config.hubble.unixSocket !== '' ? { unixSocketPath: config.hubble.unixSocket } : {}),
+      tcpAddress: formatHostPort(config.hubble.listenAddress),
+      ...(tls ? { tcpCredentials: tls } : {}),
+    });
+    stack.push(() => listeners.stop(SHUTDOWN_GRACE_MS));
+    healthStatus.setCaptureRunning(true);
+
+    const metricsServer: HttpEndpoint = await startMetricsServer({ address: config.metrics.address, registry: metrics.registry });
+    stack.push(() => metricsServer.close());
+
+    const readiness = new HealthChecks();
+    readiness.register('capture', () => (capture.attachedInterfaces().length > 0 ? null : 'no interface is attached'));
+    readiness.register('grpc', () => (healthStatus.get('hubble.server.Observer') === 'SERVING' ? null : 'the Hubble server is not serving'));
+    if (tls) readiness.register('certificate', () => certificateProblem(tls));
+    const healthServer: HealthServer = await startHealthServer({ address: config.health.address, readiness });
+    stack.push(() => healthServer.close());
+
+    log.info(
+      { grpc: listeners.tcpPort, unixSocket: listeners.unixSocketPath, metrics: metricsServer.port, health: healthServer.port, tls: tls !== undefined },
+      'flowlens agent running',
+    );
+    return {
+      mode,
+      tlsParse,
+      grpcPort: listeners.tcpPort,
+      metricsPort: metricsServer.port,
+      healthPort: healthServer.port,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function createPeerSource(config: Config): PeerSource {
+  const grpcPort = config.hubble.listenAddress.port;
+  if (config.peers.source === 'kubernetes') {
+    return new KubernetesPeerSource({ kubeconfig: config.kubernetes.kubeconfig, clusterName: config.clusterName, grpcPort });
+  }
+  return new StaticPeerSource({
+    ...(config.peers.file !== '' ? { file: config.peers.file } : {}),
+    nodeName: config.nodeName,
+    clusterName: config.clusterName,
+    advertiseAddress: config.advertiseAddress,
+    grpcPort,
+  });
+}
+
+function capabilityFlags(caps: CapabilityResults): Record<string, boolean> {
+  return Object.fromEntries(CAPABILITY_NAMES.map((name) => [name, caps[name] === 0]));
+}
+
+function certificateProblem(tls: ReloadingTlsCredentials): string | null {
+  const state = tls.state();
+  if (state.valid) return null;
+  const broken = state.files.filter((file) => file.error !== undefined).map((file) => `${file.path}: ${file.error}`);
+  return broken.length > 0 ? broken.join('; ') : 'the certificate files on disk are not being served';
+}
