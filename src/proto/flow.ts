@@ -76,7 +76,7 @@ export interface Timestamp {
   nanos?: number;
 }
 
-/** google.protobuf.BoolValue; an encoded `false` decodes as `{}`. */
+/** google.protobuf.BoolValue: present-but-false (`{ value: false }`) differs from absent. */
 export interface BoolValue {
   value?: boolean;
 }
