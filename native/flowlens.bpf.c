@@ -49,8 +49,9 @@ static __always_inline void fl_count(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&fl_counters, &which);
 
+	/* Atomic: a tracepoint in process context can be interrupted by a TC program on the same CPU. */
 	if (v)
-		*v += 1;
+		__sync_fetch_and_add(v, 1);
 }
 
 /* Batched wake-ups: user space drains on its own schedule and is only woken once

@@ -62,7 +62,7 @@ static int fl_clsact_is_ours(__u32 ifindex, int egress, __u32 handle)
 
 	err = bpf_tc_query(&hook, &opts);
 	if (err)
-		return err == -ENOENT || err == -EINVAL ? 0 : err;
+		return err == -ENOENT || err == -EINVAL || err == -ENODEV ? 0 : err;
 	fd = bpf_prog_get_fd_by_id(opts.prog_id);
 	if (fd < 0)
 		return -errno;

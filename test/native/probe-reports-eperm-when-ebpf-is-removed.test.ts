@@ -20,6 +20,13 @@ describe('capability probe without eBPF privileges', () => {
     expect(caps.af_packet).toBe(0);
   });
 
+  it('with only sys_admin and perfmon dropped: the drop tracepoint and uprobes are EPERM, AF_PACKET works', () => {
+    const caps = probeInChild(['capsh', '--drop=cap_sys_admin,cap_perfmon', '--', '-c', 'exec "$@"', '--']);
+    expect(errnoName(caps.tracepoint)).toBe('EPERM');
+    expect(errnoName(caps.uprobe)).toBe('EPERM');
+    expect(caps.af_packet).toBe(0);
+  });
+
   it('in a user namespace (unshare -Ur): both eBPF and AF_PACKET fail', () => {
     const caps = probeInChild(['unshare', '-Ur']);
     expect(errnoName(caps.bpf_prog_load)).toBe('EPERM');
