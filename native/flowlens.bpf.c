@@ -225,6 +225,11 @@ int BPF_PROG(fl_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 	return 0;
 }
 
+static __always_inline int fl_v4_mapped(const __u8 *a)
+{
+	return !(a[0] | a[1] | a[2] | a[3] | a[4] | a[5] | a[6] | a[7] | a[8] | a[9]) && a[10] == 0xff && a[11] == 0xff;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(fl_sock_state, const struct sock *sk, const int oldstate, const int newstate)
 {
@@ -249,12 +254,20 @@ int BPF_PROG(fl_sock_state, const struct sock *sk, const int oldstate, const int
 	r->time_ns = bpf_ktime_get_ns();
 	if (family == AF_INET) {
 		r->family = 4;
-		BPF_CORE_READ_INTO(r->saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(r->daddr, sk, __sk_common.skc_daddr);
+		bpf_core_read(r->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(r->daddr, 4, &sk->__sk_common.skc_daddr);
 	} else {
 		r->family = 6;
-		BPF_CORE_READ_INTO(r->saddr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(r->daddr, sk, __sk_common.skc_v6_daddr);
+		bpf_core_read(r->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(r->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		/* A dual-stack socket carrying IPv4: report it as the IPv4 flow it is on the wire. */
+		if (fl_v4_mapped(r->saddr) && fl_v4_mapped(r->daddr)) {
+			r->family = 4;
+			__builtin_memcpy(r->saddr, &r->saddr[12], 4);
+			__builtin_memcpy(r->daddr, &r->daddr[12], 4);
+			__builtin_memset(&r->saddr[4], 0, 12);
+			__builtin_memset(&r->daddr[4], 0, 12);
+		}
 	}
 	r->sport = sport;
 	r->dport = dport;

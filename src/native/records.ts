@@ -69,10 +69,12 @@ function ipv4Text(buf: Buffer, at: number): string {
   return `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`;
 }
 
-/** RFC 5952 text: lower-case hex, leading zeros dropped, the longest run of 2+ zero groups as `::`. */
+/** RFC 5952 text: lower-case hex, leading zeros dropped, the longest run of 2+ zero groups as `::`;
+ * IPv4-mapped addresses end in dotted decimal. */
 function ipv6Text(buf: Buffer, at: number): string {
   const groups: number[] = [];
   for (let i = 0; i < 8; i++) groups.push(buf.readUInt16BE(at + 2 * i));
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `::ffff:${ipv4Text(buf, at + 12)}`;
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; ) {

@@ -76,6 +76,7 @@ describe('record decoder', () => {
       [v6(0x2001, 0, 0, 1, 0, 0, 0, 1), '2001:0:0:1::1'],
       [v6(0x2001, 0xdb8, 0, 0, 1, 0, 0, 1), '2001:db8::1:0:0:1'],
       [v6(0xff02, 0, 0, 0, 0, 0, 0, 0), 'ff02::'],
+      [v6(0, 0, 0, 0, 0, 0xffff, 0x0a00, 0x0001), '::ffff:10.0.0.1'],
     ];
     for (const [saddr, text] of cases) {
       expect(decodeAll(raw({ family: 6, saddr })).records[0]!.source).toBe(text);
