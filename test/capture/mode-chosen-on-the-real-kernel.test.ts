@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli, type PrivilegeWrapper } from '../helpers/agent-cli.js';
+import { isolatedAgentFlags, startAgentProcess } from '../helpers/agent-process.js';
 
 interface Report {
   mode?: string;
@@ -59,5 +60,27 @@ describe('capture mode on the real kernel, from real capability probes', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^capability\s+result/m);
     expect(result.stdout).toMatch(/^chosen mode:\s+tracer/m);
+  });
+});
+
+describe('the running agent captures in the mode the capabilities allow', () => {
+  it.each([
+    ['root', 'true', 'tracer'],
+    ['root', 'false', 'tracer'],
+    ['setprivNoBpf', 'true', 'base'],
+    ['setprivNoBpf', 'false', 'base'],
+    ['capshNoBpf', 'true', 'base'],
+  ] as const)('as %s with --tls-parse %s runs in %s mode and serves', async (wrapper, tlsParse, mode) => {
+    const agent = await startAgentProcess([...isolatedAgentFlags(), '--tls-parse', tlsParse, '--interfaces', 'lo'], { wrapper });
+    try {
+      expect(agent.modeLine.mode).toBe(mode);
+      expect((agent.modeLine.tlsParse as { enabled: boolean }).enabled).toBe(mode === 'tracer' && tlsParse === 'true');
+      const ready = await fetch(`http://127.0.0.1:${agent.healthPort}/readyz`);
+      expect(ready.status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${agent.metricsPort}/metrics`)).text();
+      expect(metrics).toContain(`flowlens_capture_mode{mode="${mode}"} 1`);
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
   });
 });

@@ -8,7 +8,8 @@ export const CLI_PATH = fileURLToPath(new URL('../../dist/src/cli.js', import.me
 export const PRIVILEGE_WRAPPERS = {
   root: [],
   setprivNoBpf: ['setpriv', '--inh-caps=-all', '--bounding-set=-bpf,-sys_admin,-perfmon,-net_admin', '--'],
-  capshNoBpf: ['capsh', '--drop=cap_bpf,cap_sys_admin,cap_perfmon', '--'],
+  // capsh hands what follows -- to bash: `-c 'exec "$0" "$@"'` runs the command as given.
+  capshNoBpf: ['capsh', '--drop=cap_bpf,cap_sys_admin,cap_perfmon', '--', '-c', 'exec "$0" "$@"'],
   // A user namespace with its own network namespace: eBPF is refused, AF_PACKET works there.
   userNamespace: ['unshare', '-Urn', '--'],
   // A user namespace on the host's network: neither eBPF nor AF_PACKET.
@@ -27,12 +28,7 @@ export interface CliResult {
 
 export function runCli(args: string[], wrapper: PrivilegeWrapper = 'root', timeoutMs = 30_000): CliResult {
   const prefix = PRIVILEGE_WRAPPERS[wrapper];
-  // capsh runs its argument through a shell (-- passes the rest to /bin/bash).
-  const argv = wrapper === 'capshNoBpf' ? [...prefix, '-c', [process.execPath, CLI_PATH, ...args].map(shellQuote).join(' ')] : [...prefix, process.execPath, CLI_PATH, ...args];
+  const argv = [...prefix, process.execPath, CLI_PATH, ...args];
   const result = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, FLOWLENS_LOG_LEVEL: 'info' } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
