@@ -64,6 +64,12 @@ describe('mTLS on the TCP listener', () => {
     await expect(unary(client, 'Check', { service: '' })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
   });
 
+  it('refuses the agent certificate presented as a client certificate (server-only key usage)', async () => {
+    const serverPairAsClient = { clientCert: certs.serverCert, clientKey: certs.serverKey };
+    const client = healthClient(clientTls(certs.caCert, serverPairAsClient).credentials, tlsServerName(TEST_NODE, TEST_CLUSTER));
+    await expect(unary(client, 'Check', { service: '' })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+  });
+
   it('is refused by a client that expects another node name', async () => {
     const client = healthClient(clientTls(certs.caCert, certs).credentials, tlsServerName(TEST_NODE, 'elsewhere'));
     await expect(unary(client, 'Check', { service: '' })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
