@@ -15,6 +15,7 @@ import { startMetricsServer } from './metrics/server.js';
 import { CAPABILITY_NAMES, dropReasonNames, probeCapabilities, type CapabilityResults } from './native/binding.js';
 import { FlowParser } from './parser/flow-parser.js';
 import { KubernetesPeerSource } from './peers/kubernetes-source.js';
+import { peerName } from './peers/server-name.js';
 import type { PeerSource } from './peers/source.js';
 import { StaticPeerSource } from './peers/static-source.js';
 import { healthService, observerService, peerService } from './proto/load.js';
@@ -98,8 +99,10 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
     await peers.start();
     stack.push(() => peers.stop());
 
+    // Flows carry the node's name as peer notifications do, so the relay and UI can match them.
+    const flowNodeName = peerName(config.nodeName, config.clusterName);
     let source: NativeSource | undefined;
-    const observer = createObserverService({ store, nodeName: config.nodeName, version: VERSION, startedAtMs, clusterName: config.clusterName });
+    const observer = createObserverService({ store, nodeName: flowNodeName, version: VERSION, startedAtMs, clusterName: config.clusterName });
     const metrics = new AgentMetrics({
       version: VERSION,
       agentState: {
@@ -119,7 +122,7 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
     });
 
     const parser = new FlowParser({
-      nodeName: config.nodeName,
+      nodeName: flowNodeName,
       interfaces: { lookupInterface: (ifindex) => source?.lookupInterface(ifindex) },
       dropReasonNames: mode.mode === 'tracer' ? dropReasonNames() : new Map(),
     });
