@@ -185,7 +185,7 @@ FL_EXPORT int fl_session_close(int id)
 		pthread_mutex_unlock(&fl_sessions_lock);
 		return -EBADF;
 	}
-	s->closing = 1;
+	__atomic_store_n(&s->closing, 1, __ATOMIC_RELAXED);
 	while (s->users > 0)
 		pthread_cond_wait(&fl_sessions_idle, &fl_sessions_lock);
 	fl_sessions[id] = NULL;
