@@ -135,15 +135,6 @@ export class KubeReflector<T> {
     return [...this.entries.values()].map((entry) => entry.value);
   }
 
-  get(key: string): T | undefined {
-    return this.entries.get(key)?.value;
-  }
-
-  /** Resolves once the first complete list has been applied. */
-  whenSynced(): Promise<void> {
-    return this.syncedPromise;
-  }
-
   stats(): ReflectorStats {
     return {
       synced: this.synced,
