@@ -24,7 +24,7 @@ export interface PeerServiceOptions {
 
 type NotifyCall = grpc.ServerWritableStream<Record<string, never>, ChangeNotification>;
 
-export function toChangeNotification(change: PeerChange, options: Pick<PeerServiceOptions, 'defaultPort' | 'tls'>): ChangeNotification {
+function toChangeNotification(change: PeerChange, options: Pick<PeerServiceOptions, 'defaultPort' | 'tls'>): ChangeNotification {
   const { node } = change;
   return {
     name: peerName(node.name, node.cluster),

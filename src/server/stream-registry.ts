@@ -20,10 +20,6 @@ export class StreamRegistry<Stream extends EventEmitter> {
     return this.entries.size;
   }
 
-  has(stream: Stream): boolean {
-    return this.entries.has(stream);
-  }
-
   private release(stream: Stream): void {
     const release = this.entries.get(stream);
     if (release === undefined) return;
