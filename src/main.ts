@@ -102,7 +102,14 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
     // Flows carry the node's name as peer notifications do, so the relay and UI can match them.
     const flowNodeName = peerName(config.nodeName, config.clusterName);
     let source: NativeSource | undefined;
-    const observer = createObserverService({ store, nodeName: flowNodeName, version: VERSION, startedAtMs, clusterName: config.clusterName });
+    const observer = createObserverService({
+      store,
+      nodeName: flowNodeName,
+      version: VERSION,
+      statusNote: `capture mode ${mode.mode}: ${mode.reason}; tls parsing ${tlsParse.enabled ? 'on' : 'off'}`,
+      startedAtMs,
+      clusterName: config.clusterName,
+    });
     const metrics = new AgentMetrics({
       version: VERSION,
       agentState: {

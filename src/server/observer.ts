@@ -29,6 +29,8 @@ export interface ObserverOptions {
   nodeName: string;
   /** Reported in ServerStatus and in `hubble-server-version` metadata. */
   version: string;
+  /** Added to ServerStatus.version (its only free-form field): the capture mode and why it was chosen. */
+  statusNote?: string;
   /** When the agent started (ms since the epoch), for ServerStatus uptime. */
   startedAtMs: number;
   /** Reported with each namespace in GetNamespaces; empty when unknown. */
@@ -166,7 +168,7 @@ export function createObserverService(options: ObserverOptions): ObserverService
       max_flows: store.capacity,
       seen_flows: store.seen,
       uptime_ns: Math.max(0, now() - startedAtMs) * NS_PER_MS,
-      version,
+      version: options.statusNote ? `${version} (${options.statusNote})` : version,
       flows_rate: store.flowsRate(),
     });
   }

@@ -1,6 +1,9 @@
+import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
+import { hubbleProtos } from '../../src/proto/load.js';
 import { runCli, type PrivilegeWrapper } from '../helpers/agent-cli.js';
 import { isolatedAgentFlags, startAgentProcess } from '../helpers/agent-process.js';
+import { unary } from '../server/tls-fixture.js';
 
 interface Report {
   mode?: string;
@@ -79,6 +82,13 @@ describe('the running agent captures in the mode the capabilities allow', () => 
       expect(ready.status).toBe(200);
       const metrics = await (await fetch(`http://127.0.0.1:${agent.metricsPort}/metrics`)).text();
       expect(metrics).toContain(`flowlens_capture_mode{mode="${mode}"} 1`);
+      const observer = new hubbleProtos.observer.Observer(`127.0.0.1:${agent.grpcPort}`, grpc.credentials.createInsecure());
+      try {
+        const status = await unary<object, { version: string }>(observer, 'ServerStatus', {});
+        expect(status.version).toContain(`capture mode ${mode}: `);
+      } finally {
+        observer.close();
+      }
     } finally {
       expect(await agent.stop()).toBe(0);
     }
