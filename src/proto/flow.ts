@@ -188,6 +188,7 @@ export interface Workload {
 export interface Endpoint {
   ID?: number;
   identity?: number;
+  cluster_name?: string;
   namespace?: string;
   /** `key=value` */
   labels?: string[];

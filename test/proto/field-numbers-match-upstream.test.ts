@@ -12,7 +12,7 @@ const EXPECTED: Record<string, Record<string, number>> = {
   },
   'flow.Layer4': { TCP: 1, UDP: 2, ICMPv4: 3, ICMPv6: 4, SCTP: 5 },
   'flow.Layer7': { type: 1, latency_ns: 2, dns: 100, http: 101 },
-  'flow.Endpoint': { ID: 1, identity: 2, namespace: 3, labels: 4, pod_name: 5, workloads: 6 },
+  'flow.Endpoint': { ID: 1, identity: 2, namespace: 3, labels: 4, pod_name: 5, workloads: 6, cluster_name: 7 },
   'flow.IP': { source: 1, destination: 2, ipVersion: 3, encrypted: 4 },
   'flow.TCP': { source_port: 1, destination_port: 2, flags: 3 },
   'flow.TCPFlags': { FIN: 1, SYN: 2, RST: 3, PSH: 4, ACK: 5, URG: 6, ECE: 7, CWR: 8, NS: 9 },
