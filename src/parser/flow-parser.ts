@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { CapturedInterface, InterfaceLookup } from '../capture/source.js';
 import type { NativeRecord } from '../native/records.js';
 import { MONITOR_EVENT_TYPE, type Flow, type NetworkInterface } from '../proto/flow.js';
 import { DropReasonMapper } from './drop-reason.js';
+import { flowUuid } from './flow-uuid.js';
 import { ipOf, l3l4Summary, layer4Of } from './l3l4.js';
 import { observationPoint, TRACE_SUB_TYPES, trafficDirection } from './observation-point.js';
 import { ReplyTracker } from './reply-tracker.js';
@@ -88,7 +88,7 @@ export class FlowParser {
     const point = observationPoint(role, record.direction);
     const flow: Flow = {
       time: timestampOf(record.timeNs),
-      uuid: randomUUID(),
+      uuid: flowUuid(),
       verdict: 'FORWARDED',
       IP: ipOf(record),
       Type: 'L3_L4',
@@ -115,7 +115,7 @@ export class FlowParser {
     const reason = this.dropReasons.resolve(record.dropReason);
     const flow: Flow = {
       time: timestampOf(record.timeNs),
-      uuid: randomUUID(),
+      uuid: flowUuid(),
       verdict: 'DROPPED',
       drop_reason: reason.number,
       IP: ipOf(record),

@@ -11,10 +11,22 @@ import { TCP_ACK, TCP_SYN } from './tcp-flags.js';
 //   answers and error messages (unreachable, time exceeded, ...) are replies.
 // Connections live in a bounded table keyed by the 5-tuple with both ends in a fixed
 // order, so both directions, and the same connection seen on several interfaces, share
-// one entry. The table forgets the least recently refreshed connection first.
+// one entry.
+//
+// This runs for every record, so the table is built for speed. The key is a 32-bit hash
+// of the tuple rather than a string (building and hashing a string key cost several times
+// more); an entry keeps its tuple, so a hash collision is recognised and treated as a
+// different connection. Forgetting is generational: new connections go to a young
+// generation; when it holds half the capacity it becomes the old one and the previous old
+// generation is dropped whole. A connection met in the old generation moves back to the
+// young one, so busy connections stay and the least recently seen go first, without the
+// per-entry eviction scans a single Map would need.
 
 const ICMPV4_REPLY_TYPES = new Set([0, 3, 4, 5, 9, 11, 12, 14, 16, 18]);
 const ICMPV6_REPLY_TYPES = new Set([1, 2, 3, 4, 129, 134, 136, 137]);
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 16777619;
 
 export interface FiveTuple {
   source: string;
@@ -24,24 +36,44 @@ export interface FiveTuple {
   protocol: number;
   tcpFlags: number;
   icmpType: number;
-  family: 4 | 6;
 }
 
 interface Connection {
-  /** True when the initiator is the end that sorts first in the key. */
+  /** The end that sorts first, and its port: with `protocol`, `high` and `highPort`, the tuple. */
+  low: string;
+  lowPort: number;
+  high: string;
+  highPort: number;
+  protocol: number;
+  /** True when the initiator is the `low` end. */
   initiatorIsLow: boolean;
-  /** Refresh sequence number; an entry is moved to the young end only when it got old. */
-  seq: number;
+}
+
+function hashText(hash: number, text: string): number {
+  let h = hash;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+function tupleHash(protocol: number, low: string, lowPort: number, high: string, highPort: number): number {
+  let h = Math.imul(FNV_OFFSET ^ protocol, FNV_PRIME);
+  h = hashText(h, low);
+  h = Math.imul(h ^ lowPort, FNV_PRIME);
+  h = hashText(h, high);
+  return Math.imul(h ^ highPort, FNV_PRIME);
 }
 
 export class ReplyTracker {
-  private readonly connections = new Map<string, Connection>();
-  private seq = 0;
+  private young = new Map<number, Connection>();
+  private old = new Map<number, Connection>();
+  private readonly generationSize: number;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.generationSize = Math.max(1, capacity >> 1);
+  }
 
   get size(): number {
-    return this.connections.size;
+    return this.young.size + this.old.size;
   }
 
   /** is_reply for a forwarded record; learns the connection when it is new. */
@@ -61,39 +93,53 @@ export class ReplyTracker {
 
     const { source, destination, sourcePort, destinationPort } = record;
     const sourceIsLow = source < destination || (source === destination && sourcePort <= destinationPort);
-    const key = sourceIsLow
-      ? `${protocol} ${source} ${sourcePort} ${destination} ${destinationPort}`
-      : `${protocol} ${destination} ${destinationPort} ${source} ${sourcePort}`;
+    const low = sourceIsLow ? source : destination;
+    const lowPort = sourceIsLow ? sourcePort : destinationPort;
+    const high = sourceIsLow ? destination : source;
+    const highPort = sourceIsLow ? destinationPort : sourcePort;
+    const key = tupleHash(protocol, low, lowPort, high, highPort);
 
     if (protocol === IPPROTO_TCP && record.tcpFlags & TCP_SYN) {
       // The handshake says who initiated, whatever was guessed before.
       const fromResponder = (record.tcpFlags & TCP_ACK) !== 0;
-      if (learn) this.remember(key, fromResponder ? !sourceIsLow : sourceIsLow);
+      if (learn) this.remember(key, { low, lowPort, high, highPort, protocol, initiatorIsLow: fromResponder ? !sourceIsLow : sourceIsLow });
       return fromResponder;
     }
 
-    const known = this.connections.get(key);
-    if (known !== undefined) {
-      if (learn && this.seq - known.seq > this.capacity >> 1) {
-        this.connections.delete(key);
-        known.seq = ++this.seq;
-        this.connections.set(key, known);
+    let known = this.young.get(key);
+    if (known === undefined) {
+      known = this.old.get(key);
+      if (known !== undefined && learn) {
+        this.old.delete(key);
+        this.remember(key, known);
       }
+    }
+    if (
+      known !== undefined &&
+      known.lowPort === lowPort &&
+      known.highPort === highPort &&
+      known.protocol === protocol &&
+      known.low === low &&
+      known.high === high
+    ) {
       return sourceIsLow !== known.initiatorIsLow;
     }
 
     const sourceIsInitiator = protocol === IPPROTO_TCP ? sourcePort >= destinationPort : true;
-    if (learn) this.remember(key, sourceIsInitiator ? sourceIsLow : !sourceIsLow);
+    if (learn) {
+      const initiatorIsLow = sourceIsInitiator ? sourceIsLow : !sourceIsLow;
+      this.remember(key, { low, lowPort, high, highPort, protocol, initiatorIsLow });
+    }
     return !sourceIsInitiator;
   }
 
-  private remember(key: string, initiatorIsLow: boolean): void {
-    const known = this.connections.get(key);
-    if (known !== undefined) this.connections.delete(key);
-    this.connections.set(key, { initiatorIsLow, seq: ++this.seq });
-    if (this.connections.size > this.capacity) {
-      const oldest = this.connections.keys().next().value;
-      if (oldest !== undefined) this.connections.delete(oldest);
+  /** Stores the connection in the young generation; a colliding entry is replaced. */
+  private remember(key: number, connection: Connection): void {
+    this.old.delete(key);
+    this.young.set(key, connection);
+    if (this.young.size >= this.generationSize) {
+      this.old = this.young;
+      this.young = new Map();
     }
   }
 }

@@ -5,8 +5,12 @@ import { record, reverse } from '../helpers/records.js';
 describe('reply tracker', () => {
   it('never holds more connections than its capacity', () => {
     const tracker = new ReplyTracker(100);
-    for (let port = 1; port <= 1000; port++) tracker.observe(record({ protocol: 17, sourcePort: port }));
-    expect(tracker.size).toBe(100);
+    for (let port = 1; port <= 1000; port++) {
+      tracker.observe(record({ protocol: 17, sourcePort: port }));
+      expect(tracker.size).toBeLessThanOrEqual(100);
+    }
+    // Generational forgetting keeps at least the most recent half.
+    expect(tracker.size).toBeGreaterThanOrEqual(50);
   });
 
   it('keeps connections that stay busy while newer ones come and go', () => {
