@@ -5,6 +5,7 @@ import { hubbleTlsEnabled, type Config } from './config/config.js';
 import { formatHostPort } from './config/load.js';
 import type { FlowEnricher } from './enrich/flow-enricher.js';
 import { KubernetesEnricher } from './enrich/kubernetes-enricher.js';
+import { NodeEnricher } from './enrich/node-enricher.js';
 import { createFlowPipeline } from './flow-pipeline.js';
 import { HealthChecks } from './health/health-checks.js';
 import { startHealthServer, type HealthServer } from './health/server.js';
@@ -78,29 +79,27 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
 
   try {
     const store = new FlowStore({ capacity: config.hubble.bufferCapacity });
-    const enrichers: FlowEnricher[] = [];
-    let kubernetes: KubernetesEnricher | undefined;
-    if (config.kubernetes.enrich) {
-      kubernetes = new KubernetesEnricher({ kubeconfig: config.kubernetes.kubeconfig, clusterName: config.clusterName });
-      await kubernetes.start();
-      stack.push(() => kubernetes!.stop());
-      enrichers.push(kubernetes);
-    }
+    // Flows carry the node's name as peer notifications do, so the relay and UI can match them.
+    const flowNodeName = peerName(config.nodeName, config.clusterName);
+    const enrichers: FlowEnricher[] = [new NodeEnricher({ nodeName: flowNodeName })];
+    const kubernetes = config.kubernetes.enrich
+      ? new KubernetesEnricher({ kubeconfig: config.kubernetes.kubeconfig, clusterName: config.clusterName })
+      : undefined;
+    if (kubernetes) enrichers.push(kubernetes);
+    const peers = createPeerSource(config);
+    // Both wait (bounded) for a first list from the API server: let them wait together.
+    await Promise.all([kubernetes?.start(), peers.start()]);
+    if (kubernetes) stack.push(() => kubernetes.stop());
+    stack.push(() => peers.stop());
 
     const tls = hubbleTlsEnabled(config)
       ? new ReloadingTlsCredentials({
           certFile: config.hubble.tls.certFile,
           keyFile: config.hubble.tls.keyFile,
-          clientCaFile: config.hubble.tls.clientCaFiles[0]!,
+          clientCaFiles: config.hubble.tls.clientCaFiles,
         })
       : undefined;
 
-    const peers = createPeerSource(config);
-    await peers.start();
-    stack.push(() => peers.stop());
-
-    // Flows carry the node's name as peer notifications do, so the relay and UI can match them.
-    const flowNodeName = peerName(config.nodeName, config.clusterName);
     let source: NativeSource | undefined;
     const observer = createObserverService({
       store,
@@ -110,6 +109,9 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
       startedAtMs,
       clusterName: config.clusterName,
     });
+    const healthStatus = new HealthStatusRegistry();
+    const healthGrpc = new HealthService(healthStatus);
+    const peerGrpc = new PeerService({ source: peers, defaultPort: config.hubble.listenAddress.port, tls: tls !== undefined });
     const metrics = new AgentMetrics({
       version: VERSION,
       agentState: {
@@ -122,9 +124,14 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
         },
         flowStore: () => ({ events: store.size, capacity: store.capacity }),
         attachedInterfaces: () => source?.attachedInterfaces().length ?? 0,
-        grpcOpenStreams: () => ({ 'observer.Observer': observer.openStreams() }),
+        grpcOpenStreams: () => ({
+          'observer.Observer': observer.openStreams(),
+          'peer.Peer/Notify': peerGrpc.subscriberCount(),
+          'grpc.health.v1.Health/Watch': healthGrpc.watcherCount(),
+        }),
         peersKnown: () => peers.nodes().length,
         ...(tls ? { certificates: () => tls.state().files } : {}),
+        ...(kubernetes ? { kubernetes: () => kubernetes.stats() } : {}),
       },
     });
 
@@ -152,13 +159,11 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
     await capture.start();
     stack.push(() => capture.stop());
 
-    const healthStatus = new HealthStatusRegistry();
-    const peerGrpc = new PeerService({ source: peers, defaultPort: config.hubble.listenAddress.port, tls: tls !== undefined });
     const listeners: RunningListeners = await startListeners({
       services: [
         { definition: observerService, implementation: observer.handlers },
         { definition: peerService, implementation: peerGrpc.implementation() },
-        { definition: healthService, implementation: new HealthService(healthStatus).implementation() },
+        { definition: healthService, implementation: healthGrpc.implementation() },
       ],
       ...(config.hubble.unixSocket !== '' ? { unixSocketPath: config.hubble.unixSocket } : {}),
       tcpAddress: formatHostPort(config.hubble.listenAddress),

@@ -32,6 +32,17 @@ export interface AgentStateSources {
   peersKnown?: () => number;
   /** The served TLS files as last checked (certificate, key, client CA). */
   certificates?: () => readonly TlsFileStatus[];
+  kubernetes?: () => KubernetesState;
+}
+
+/** The Kubernetes watches behind enrichment. */
+export interface KubernetesState {
+  podsKnown: number;
+  namespacesKnown: number;
+  watchRestarts: number;
+  relists: number;
+  failures: number;
+  synced: boolean;
 }
 
 function gauge(registry: Registry, name: string, help: string, collect: (this: Gauge) => void): void {
@@ -56,7 +67,7 @@ function cumulativeCounter(registry: Registry, name: string, help: string, read:
 
 /** The agent's own state as metrics: flowlens_capture_mode, flowlens_capability, record counts, and so on. */
 export function registerAgentStateMetrics(registry: Registry, sources: AgentStateSources): void {
-  const { captureMode, tlsParseEnabled, capabilities, records, flowStore, attachedInterfaces, grpcOpenStreams, peersKnown, certificates } = sources;
+  const { captureMode, tlsParseEnabled, capabilities, records, flowStore, attachedInterfaces, grpcOpenStreams, peersKnown, certificates, kubernetes } = sources;
   if (captureMode) {
     labelledGauge(registry, 'flowlens_capture_mode', 'Capture mode in use: 1 for the active mode, 0 for the others', 'mode', function () {
       const active = captureMode();
@@ -116,5 +127,19 @@ export function registerAgentStateMetrics(registry: Registry, sources: AgentStat
       this.reset();
       for (const file of certificates()) this.set({ file: file.path }, file.valid ? 1 : 0);
     });
+  }
+  if (kubernetes) {
+    gauge(registry, 'flowlens_kubernetes_pods_known', 'Pods with addresses known from the Kubernetes API', function () {
+      this.set(kubernetes().podsKnown);
+    });
+    gauge(registry, 'flowlens_kubernetes_namespaces_known', 'Namespaces known from the Kubernetes API', function () {
+      this.set(kubernetes().namespacesKnown);
+    });
+    gauge(registry, 'flowlens_kubernetes_synced', 'Whether the Kubernetes watches have completed their first list (1) or not (0)', function () {
+      this.set(kubernetes().synced ? 1 : 0);
+    });
+    cumulativeCounter(registry, 'flowlens_kubernetes_watch_restarts_total', 'Kubernetes watches re-established after they ended', () => kubernetes().watchRestarts);
+    cumulativeCounter(registry, 'flowlens_kubernetes_relists_total', 'Complete Kubernetes lists (the first one and one after each 410 Gone)', () => kubernetes().relists);
+    cumulativeCounter(registry, 'flowlens_kubernetes_failures_total', 'Failed Kubernetes list or watch attempts', () => kubernetes().failures);
   }
 }
