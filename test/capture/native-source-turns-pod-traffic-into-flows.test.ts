@@ -10,7 +10,7 @@ import { ping, tcpExchange, tcpRefused, udpExchange, udpToClosedPort } from './p
 // capture is attached to. Every packet crosses two of them: it leaves A at TC ingress of
 // hostIfA (FROM_ENDPOINT) and reaches B at TC egress of hostIfB (TO_ENDPOINT).
 
-const MODES: CaptureMode[] = ['tracer'];
+const MODES: CaptureMode[] = ['tracer', 'base'];
 
 type Family = 'IPv4' | 'IPv6';
 
@@ -155,7 +155,7 @@ describe.each(MODES)('%s mode capture of pod traffic', (mode) => {
     ]);
   });
 
-  it.each<Family>(['IPv4', 'IPv6'])('UDP to a closed port over %s: port unreachable, and a drop with its reason', async (family) => {
+  it.each<Family>(['IPv4', 'IPv6'])('UDP to a closed port over %s: port unreachable, and in tracer mode the kernel drop with its reason', async (family) => {
     const { b } = addresses(family);
     const [server, client] = family === 'IPv4' ? [7, 44000] : [7, 44006];
     await udpToClosedPort(pair, b, server, client);

@@ -8,7 +8,7 @@ import { tcpExchange, udpExchange } from './pod-traffic.js';
 // Traffic on an excluded port (the agent's own gRPC port, a user's skip port) never
 // becomes a flow, in either direction; traffic on other ports still does.
 
-const MODES: CaptureMode[] = ['tracer'];
+const MODES: CaptureMode[] = ['tracer', 'base'];
 const SKIPPED_PORT = 4244;
 const CONTROL_PORT = 5300;
 
