@@ -1,6 +1,6 @@
 /* Base mode: no eBPF of any kind. One AF_PACKET socket per interface with a TPACKET_V3 ring
- * and a classic BPF snap-length filter; the shared parser and aggregation run here in user
- * space and produce the same records as the kernel programs. */
+ * and a classic BPF snap-length filter; the shared parser, payload capture and aggregation
+ * run here in user space and produce the same records as the kernel programs. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 #include <linux/if_packet.h>
 #include "internal.h"
 #include "flow_table.h"
+#include "payload_capture.h"
 
 /* Small blocks, many of them: a block retires after FL_BASE_BLOCK_TIMEOUT_MS even when it holds a
  * single packet, so sparse traffic needs many blocks to ride out a slow reader. */
@@ -24,6 +25,8 @@
 #define FL_BASE_BLOCK_TIMEOUT_MS 10u
 /* Enough for Ethernet, two VLAN tags, IPv6 with extension headers and a TCP header. */
 #define FL_BASE_SNAP_BYTES 256u
+/* The same headers and FL_PAYLOAD_MAX bytes of payload, when payload ports are set. */
+#define FL_BASE_SNAP_PAYLOAD_BYTES (FL_BASE_SNAP_BYTES + FL_PAYLOAD_MAX)
 #define FL_MIN_SWEEP_PERIOD_NS 100000000ULL
 
 struct fl_packet_ring {
@@ -49,6 +52,10 @@ struct fl_base {
 	__u64 report_interval_ns;
 	__u16 skip_ports[FL_MAX_SKIP_PORTS];
 	__u32 skip_port_count;
+	__u16 payload_ports[FL_MAX_PAYLOAD_PORTS];
+	__u32 payload_port_count;
+	struct fl_payload_budget payload_budget;
+	__u64 payload_limited;
 	struct fl_flow_table flows;
 	__u32 sweep_cursor;         /* next entry of a sweep in progress; > mask when none is */
 	__u64 next_sweep_ns;
@@ -96,7 +103,9 @@ static void fl_ring_close(struct fl_packet_ring *r)
 
 static int fl_ring_open(struct fl_base *b, __u32 ifindex, struct fl_packet_ring **out)
 {
-	struct sock_filter snap[] = { BPF_STMT(BPF_RET | BPF_K, FL_BASE_SNAP_BYTES) };
+	struct sock_filter snap[] = {
+		BPF_STMT(BPF_RET | BPF_K, b->payload_port_count ? FL_BASE_SNAP_PAYLOAD_BYTES : FL_BASE_SNAP_BYTES),
+	};
 	struct sock_fprog filter = { .len = 1, .filter = snap };
 	struct fl_packet_ring *r = calloc(1, sizeof(*r));
 	struct tpacket_req3 req;
@@ -157,6 +166,33 @@ static __u32 fl_base_emit(__u8 *out, __u8 reason, __u64 time_ns, const struct fl
 	return FL_RECORD_BYTES;
 }
 
+/* A packet on a payload port as one payload record written to out (payload_capture.h);
+ * returns its size, or 0 when the packet is to be aggregated instead. */
+static __u32 fl_base_payload(struct fl_base *b, const struct fl_frame *frame, const struct fl_packet *pkt, __u64 now,
+			     const struct fl_flow_key *key, __u64 frame_bytes, __u8 *out)
+{
+	struct fl_payload_record *r = (struct fl_payload_record *)out;
+	__u32 n;
+
+	if (!fl_payload_port(b->payload_ports, b->payload_port_count, pkt) || pkt->payload_off >= frame->len)
+		return 0;
+	n = frame->len - pkt->payload_off;
+	if (n > pkt->payload_len)
+		n = pkt->payload_len;
+	if (n > FL_PAYLOAD_MAX)
+		n = FL_PAYLOAD_MAX;
+	if (!fl_payload_plausible(pkt->protocol, frame->data + pkt->payload_off, n < FL_PAYLOAD_HEAD_BYTES ? n : FL_PAYLOAD_HEAD_BYTES))
+		return 0;
+	if (!fl_payload_take(&b->payload_budget, now)) {
+		b->payload_limited++;
+		return 0;
+	}
+	fl_payload_fill(&r->rec, now, key, pkt, frame_bytes, n);
+	memcpy(r->payload, frame->data + pkt->payload_off, n);
+	memset(r->payload + n, 0, r->rec.size - FL_RECORD_BYTES - n);
+	return r->rec.size;
+}
+
 /* One captured packet: at most one record, written to out. */
 static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const struct tpacket3_hdr *h, __u8 *out)
 {
@@ -170,6 +206,7 @@ static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const s
 	struct fl_flow_report rep;
 	struct fl_flow_entry *e;
 	int res, found;
+	__u32 payload;
 	__u8 reason;
 
 	b->packets++;
@@ -184,6 +221,11 @@ static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const s
 		return 0;
 	}
 	fl_flow_key_of(&key, &pkt, r->ifindex, direction);
+	if (b->payload_port_count) {
+		payload = fl_base_payload(b, &frame, &pkt, now, &key, h->tp_len, out);
+		if (payload)
+			return payload;
+	}
 	if (!b->aggregate) {
 		rep.packets = 1;
 		rep.bytes = h->tp_len;
@@ -347,6 +389,7 @@ static void fl_base_stats(void *backend, struct fl_stats *out)
 	out->packets = b->packets;
 	out->skipped = b->skipped;
 	out->malformed = b->malformed;
+	out->payload_limited = b->payload_limited;
 	out->attached = b->ring_count;
 }
 
@@ -391,6 +434,9 @@ int fl_base_open(const struct fl_session_config *cfg, void **backend)
 	b->skip_port_count = cfg->skip_port_count < FL_MAX_SKIP_PORTS ? cfg->skip_port_count : FL_MAX_SKIP_PORTS;
 	for (i = 0; i < b->skip_port_count; i++)
 		b->skip_ports[i] = cfg->skip_ports[i];
+	b->payload_port_count = cfg->payload_port_count < FL_MAX_PAYLOAD_PORTS ? cfg->payload_port_count : FL_MAX_PAYLOAD_PORTS;
+	for (i = 0; i < b->payload_port_count; i++)
+		b->payload_ports[i] = cfg->payload_ports[i];
 	err = fl_flow_table_init(&b->flows, cfg->aggregate ? cfg->flow_table_size : 1);
 	if (err)
 		goto fail;

@@ -7,6 +7,8 @@ enum fl_counter {
 	FL_COUNTER_SKIPPED,       /* packets on skip ports */
 	FL_COUNTER_MALFORMED,     /* packets whose headers did not parse */
 	FL_COUNTER_LOST,          /* failed ring buffer reservations = records lost */
+	FL_COUNTER_PAYLOAD_LIMITED, /* payload packets over the rate limit (aggregated instead) */
+	FL_COUNTER_TLS_UNMATCHED, /* TLS plaintext whose TCP connection was not seen: no record */
 	FL_COUNTER_COUNT
 };
 

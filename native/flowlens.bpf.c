@@ -1,6 +1,7 @@
 /* The kernel side of tracer mode: TC classifiers that turn packets into flow records
- * (aggregated in an LRU flow table), the drop tracepoint and the TCP state tracepoint,
- * all writing fixed-layout records (record.h) into one ring buffer. Never alters traffic. */
+ * (aggregated in an LRU flow table) and L7 payload records, the drop tracepoint, the TCP
+ * state tracepoint and the OpenSSL uprobes (tls_plaintext.bpf.h), all writing fixed-layout
+ * records (record.h) into one ring buffer. Never alters traffic. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -10,7 +11,9 @@
 #include "flowlens.h"
 #include "packet.h"
 #include "flow_aggregate.h"
+#include "payload_capture.h"
 #include "bpf_counters.h"
+#include "tls_plaintext.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -22,6 +25,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by the loader before load (read-only afterwards). */
 const volatile __u16 fl_skip_ports[FL_MAX_SKIP_PORTS] = {};
 const volatile __u32 fl_skip_port_count = 0;
+const volatile __u16 fl_payload_ports[FL_MAX_PAYLOAD_PORTS] = {};
+const volatile __u32 fl_payload_port_count = 0;
 const volatile __u32 fl_aggregate = 1;
 const volatile __u64 fl_report_interval_ns = 5000000000ULL;
 const volatile __u64 fl_wakeup_bytes = 65536;
@@ -44,6 +49,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } fl_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_payload_budget);
+} fl_payload_budgets SEC(".maps");
 
 static __always_inline void fl_count(__u32 which)
 {
@@ -105,6 +117,48 @@ static __always_inline int fl_kernel_load(struct fl_kernel_bytes *ctx, __u32 off
 #undef FL_PARSE_CTX
 #undef FL_LOAD
 
+/* A packet on a payload port as one payload record (payload_capture.h); 0 when it is to be
+ * aggregated instead. */
+static __always_inline int fl_payload_capture(struct __sk_buff *skb, const struct fl_packet *pkt,
+					      const struct fl_flow_key *key, __u64 now)
+{
+	__u8 head[FL_PAYLOAD_HEAD_BYTES] = {};
+	struct fl_payload_budget *budget;
+	struct fl_payload_record *r;
+	__u32 zero = 0, n, head_len = 0;
+
+	if (!fl_payload_port(fl_payload_ports, fl_payload_port_count, pkt))
+		return 0;
+	n = fl_payload_bytes(pkt->payload_len);
+	if (pkt->protocol == FL_IPPROTO_TCP) {
+		if (n >= FL_PAYLOAD_HEAD_BYTES && !bpf_skb_load_bytes(skb, pkt->payload_off, head, FL_PAYLOAD_HEAD_BYTES))
+			head_len = FL_PAYLOAD_HEAD_BYTES;
+		else if (n >= 4 && !bpf_skb_load_bytes(skb, pkt->payload_off, head, 4))
+			head_len = 4;
+	}
+	if (!fl_payload_plausible(pkt->protocol, head, head_len))
+		return 0;
+	budget = bpf_map_lookup_elem(&fl_payload_budgets, &zero);
+	if (!budget)
+		return 0;
+	if (!fl_payload_take(budget, now)) {
+		fl_count(FL_COUNTER_PAYLOAD_LIMITED);
+		return 0;
+	}
+	r = bpf_ringbuf_reserve(&fl_events, sizeof(*r), 0);
+	if (!r) {
+		fl_count(FL_COUNTER_LOST);
+		return 0;
+	}
+	if (bpf_skb_load_bytes(skb, pkt->payload_off, r->payload, n)) {
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	fl_payload_fill(&r->rec, now, key, pkt, skb->len, n);
+	fl_submit(r);
+	return 1;
+}
+
 static __always_inline int fl_tc(struct __sk_buff *skb, __u8 direction)
 {
 	struct fl_packet pkt = {};
@@ -129,6 +183,8 @@ static __always_inline int fl_tc(struct __sk_buff *skb, __u8 direction)
 		return TC_ACT_UNSPEC;
 	}
 	fl_flow_key_of(&key, &pkt, skb->ifindex, direction);
+	if (fl_payload_port_count && fl_payload_capture(skb, &pkt, &key, now))
+		return TC_ACT_UNSPEC;
 	if (!fl_aggregate) {
 		rep.packets = 1;
 		rep.bytes = skb->len;
@@ -286,3 +342,5 @@ int fl_probe_uprobe(struct pt_regs *ctx)
 {
 	return 0;
 }
+
+#include "tls_plaintext.bpf.h"

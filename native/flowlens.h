@@ -51,6 +51,8 @@ struct fl_session_config {
 	__u32 capture_drops;          /* tracer: attach tp_btf/kfree_skb */
 	__u32 capture_sock;           /* tracer: attach tp_btf/inet_sock_set_state */
 	__u32 tc_attach;              /* tracer: enum fl_tc_attach */
+	__u32 tls_plaintext;          /* tracer: OpenSSL uprobes on every binary and library that carries it */
+	__u32 pad;
 };
 
 struct fl_stats {
@@ -60,12 +62,14 @@ struct fl_stats {
 	__u64 packets;        /* packets seen by the capture */
 	__u64 skipped;        /* packets on skip ports */
 	__u32 attached;       /* interfaces attached */
-	__u32 pad;
+	__u32 tls_files;      /* binaries and libraries with OpenSSL uprobes attached */
+	__u64 payload_limited; /* payload packets over the rate limit, aggregated instead */
+	__u64 tls_unmatched;  /* TLS plaintext dropped: its TCP connection was not seen */
 };
 
 /* src/native/binding.ts writes and reads these layouts byte by byte. */
-_Static_assert(sizeof(struct fl_session_config) == 232, "fl_session_config layout changed");
-_Static_assert(sizeof(struct fl_stats) == 48, "fl_stats layout changed");
+_Static_assert(sizeof(struct fl_session_config) == 240, "fl_session_config layout changed");
+_Static_assert(sizeof(struct fl_stats) == 64, "fl_stats layout changed");
 
 #define FL_EXPORT __attribute__((visibility("default")))
 

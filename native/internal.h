@@ -28,6 +28,7 @@ int fl_clsact_destroy_qdisc(__u32 ifindex);
 #define FL_PROG_DROPS 0x2
 #define FL_PROG_SOCK 0x4
 #define FL_PROG_UPROBE 0x8
+#define FL_PROG_TLS 0x10  /* OpenSSL uprobes and the socket tracepoints that place their plaintext */
 struct flowlens_bpf;
 int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct flowlens_bpf **out);
 

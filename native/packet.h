@@ -43,6 +43,9 @@ struct fl_packet {
 	__u8 icmp_code;
 	__u8 has_ports;   /* TCP or UDP header parsed: skip ports apply */
 	__u8 pad[2];
+	__u32 payload_off; /* TCP/UDP: where the L4 payload starts, from the start of the parsed buffer */
+	__u32 payload_len; /* TCP/UDP: L4 payload bytes, per the IP header lengths */
+	__u32 ident;       /* TCP: sequence number; UDP: IPv4 id << 16 | UDP checksum */
 };
 
 #endif

@@ -13,25 +13,30 @@ static __always_inline int FL_PARSE_CAT(FL_PARSE_PREFIX, _l4)(FL_PARSE_CTX *ctx,
 							      struct fl_packet *pkt)
 {
 	__u8 h[14];
+	__u32 header;
 
 	switch (pkt->protocol) {
 	case FL_IPPROTO_TCP:
 		if (off + 14 > l3_end || FL_LOAD(ctx, off, h, 14) < 0)
 			return FL_PARSE_MALFORMED;
-		if ((h[12] >> 4) < 5)
+		header = (__u32)(h[12] >> 4) * 4;
+		if (header < 20)
 			return FL_PARSE_MALFORMED;
 		pkt->sport = (__u16)(h[0] << 8 | h[1]);
 		pkt->dport = (__u16)(h[2] << 8 | h[3]);
 		pkt->tcp_flags = h[13];
 		pkt->has_ports = 1;
-		return FL_PARSE_OK;
+		pkt->ident = (__u32)h[4] << 24 | (__u32)h[5] << 16 | (__u32)h[6] << 8 | h[7];
+		break;
 	case FL_IPPROTO_UDP:
 		if (off + 8 > l3_end || FL_LOAD(ctx, off, h, 8) < 0)
 			return FL_PARSE_MALFORMED;
+		header = 8;
 		pkt->sport = (__u16)(h[0] << 8 | h[1]);
 		pkt->dport = (__u16)(h[2] << 8 | h[3]);
 		pkt->has_ports = 1;
-		return FL_PARSE_OK;
+		pkt->ident |= (__u32)(h[6] << 8 | h[7]);
+		break;
 	case FL_IPPROTO_ICMP:
 	case FL_IPPROTO_ICMPV6:
 		if (off + 2 > l3_end || FL_LOAD(ctx, off, h, 2) < 0)
@@ -42,6 +47,11 @@ static __always_inline int FL_PARSE_CAT(FL_PARSE_PREFIX, _l4)(FL_PARSE_CTX *ctx,
 	default:
 		return FL_PARSE_OK;
 	}
+	if (off + header < l3_end) {
+		pkt->payload_off = off + header;
+		pkt->payload_len = l3_end - (off + header);
+	}
+	return FL_PARSE_OK;
 }
 
 static __always_inline int FL_PARSE_CAT(FL_PARSE_PREFIX, _ipv4)(FL_PARSE_CTX *ctx, __u32 off, struct fl_packet *pkt)
@@ -57,6 +67,7 @@ static __always_inline int FL_PARSE_CAT(FL_PARSE_PREFIX, _ipv4)(FL_PARSE_CTX *ct
 		return FL_PARSE_MALFORMED;
 	pkt->family = 4;
 	pkt->protocol = h[9];
+	pkt->ident = (__u32)(h[4] << 8 | h[5]) << 16;
 	__builtin_memcpy(pkt->saddr, &h[12], 4);
 	__builtin_memcpy(pkt->daddr, &h[16], 4);
 	/* A later fragment carries no transport header: the flow gets protocol only. */

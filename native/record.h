@@ -5,13 +5,13 @@
 #ifndef FLOWLENS_RECORD_H
 #define FLOWLENS_RECORD_H
 
-#define FL_PAYLOAD_MAX 256
+#define FL_PAYLOAD_MAX 512
 
 enum fl_record_kind {
 	FL_REC_FLOW = 1,    /* an L3/L4 flow report (aggregated or per packet) */
 	FL_REC_DROP = 2,    /* a packet freed by the kernel with a drop reason */
 	FL_REC_SOCK = 3,    /* a TCP socket state change */
-	FL_REC_PAYLOAD = 4, /* a flow record followed by the first bytes of an L7 payload */
+	FL_REC_PAYLOAD = 4, /* one packet on a payload port, followed by the first bytes of its L4 payload */
 	FL_REC_TLS = 5,     /* plaintext read or written through OpenSSL (uprobes) */
 };
 
@@ -57,13 +57,22 @@ struct fl_record {
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u16 payload_len; /* FL_REC_PAYLOAD / FL_REC_TLS: valid bytes after the record */
-	__u32 drop_reason; /* FL_REC_DROP: kernel enum skb_drop_reason */
-	__u32 pid;         /* FL_REC_TLS: process; otherwise 0 */
+	union {
+		__u32 drop_reason;   /* FL_REC_DROP: kernel enum skb_drop_reason */
+		__u32 payload_total; /* FL_REC_PAYLOAD: L4 payload bytes of the packet; FL_REC_TLS: bytes of the call */
+	};
+	__u32 pid;         /* FL_REC_TLS: process (host PID namespace); otherwise 0 */
 	__u32 aux;         /* FL_REC_SOCK: old state << 8 | new state; FL_REC_DROP: network namespace inode;
-	                    * FL_REC_TLS: 1 read, 2 write */
+	                    * FL_REC_PAYLOAD: packet identity (TCP sequence number; UDP: IPv4 id << 16 | checksum),
+	                    * the same at every observation point; FL_REC_TLS: FL_TLS_READ or FL_TLS_WRITE */
 };
 
-/* FL_REC_PAYLOAD and FL_REC_TLS: struct fl_record, then payload_len bytes, padded to 8. */
+enum fl_tls_direction {
+	FL_TLS_READ = 1,
+	FL_TLS_WRITE = 2,
+};
+
+/* FL_REC_PAYLOAD and FL_REC_TLS: struct fl_record, then payload_len bytes, padded to 8 (size says how much). */
 struct fl_payload_record {
 	struct fl_record rec;
 	__u8 payload[FL_PAYLOAD_MAX];
@@ -73,5 +82,6 @@ struct fl_payload_record {
 #define FL_MAX_RECORD_BYTES (FL_RECORD_BYTES + FL_PAYLOAD_MAX)
 
 _Static_assert(sizeof(struct fl_record) == FL_RECORD_BYTES, "src/native/records.ts mirrors this layout");
+_Static_assert((FL_PAYLOAD_MAX & (FL_PAYLOAD_MAX - 1)) == 0, "payload_capture.h bounds lengths with a mask");
 
 #endif

@@ -1,16 +1,19 @@
 /* Tracer mode: the BPF object (embedded skeleton) loaded with the session's settings, its TC
- * programs attached per interface (tcx or clsact), records drained from the ring buffer, and
- * a sweep that reports the last counts of flows that went idle. */
+ * programs attached per interface (tcx or clsact), the OpenSSL uprobes when TLS plaintext is
+ * asked for, records drained from the ring buffer, and a sweep that reports the last counts
+ * of flows that went idle. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "internal.h"
 #include "packet.h"
 #include "flow_aggregate.h"
 #include "bpf_counters.h"
+#include "tls_probes.h"
 #include "flowlens.skel.h"
 
 #define FL_MIN_RING_BYTES 4096u
@@ -31,6 +34,9 @@ struct fl_tracer {
 	struct ring_buffer *ring;
 	struct bpf_link *drops;
 	struct bpf_link *sock;
+	struct bpf_link *tls_send;
+	struct bpf_link *tls_recv;
+	struct fl_tls_probes *tls;
 	__u32 tc_attach;
 	int aggregate;
 	__u64 report_interval_ns;
@@ -57,12 +63,39 @@ static __u32 fl_ring_bytes(__u32 requested)
 	return size;
 }
 
+/* The agent's own process, so that the TLS programs leave its gRPC traffic alone. */
+static void fl_set_self(struct flowlens_bpf *skel)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st))
+		return;
+	skel->rodata->fl_self_pidns_dev = st.st_dev;
+	skel->rodata->fl_self_pidns_ino = st.st_ino;
+	skel->rodata->fl_self_pid = (__u32)getpid();
+}
+
+/* Maps only the TLS programs use: one entry each when those programs are not loaded. */
+static int fl_size_tls_maps(struct flowlens_bpf *skel, int tls)
+{
+	int err = 0;
+
+	if (tls)
+		return 0;
+	err = err ? err : bpf_map__set_max_entries(skel->maps.fl_tls_calls, 1);
+	err = err ? err : bpf_map__set_max_entries(skel->maps.fl_tls_threads, 1);
+	err = err ? err : bpf_map__set_max_entries(skel->maps.fl_tls_pending, 1);
+	return err;
+}
+
 int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct flowlens_bpf **out)
 {
 	struct flowlens_bpf *skel;
 	__u32 ring = fl_ring_bytes(cfg->ring_bytes);
 	__u32 skip = cfg->skip_port_count < FL_MAX_SKIP_PORTS ? cfg->skip_port_count : FL_MAX_SKIP_PORTS;
+	__u32 payload = cfg->payload_port_count < FL_MAX_PAYLOAD_PORTS ? cfg->payload_port_count : FL_MAX_PAYLOAD_PORTS;
 	__u32 interval_ms = cfg->report_interval_ms ? cfg->report_interval_ms : 1;
+	int tls = (programs & FL_PROG_TLS) != 0;
 	__u32 i;
 	int err;
 
@@ -72,6 +105,10 @@ int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct f
 	for (i = 0; i < skip; i++)
 		skel->rodata->fl_skip_ports[i] = cfg->skip_ports[i];
 	skel->rodata->fl_skip_port_count = skip;
+	for (i = 0; i < payload; i++)
+		skel->rodata->fl_payload_ports[i] = cfg->payload_ports[i];
+	skel->rodata->fl_payload_port_count = payload;
+	fl_set_self(skel);
 	skel->rodata->fl_aggregate = cfg->aggregate ? 1 : 0;
 	skel->rodata->fl_report_interval_ns = (__u64)interval_ms * 1000000ULL;
 	skel->rodata->fl_wakeup_bytes = ring / FL_WAKEUP_RING_DIVISOR;
@@ -89,6 +126,16 @@ int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct f
 	if (!err)
 		err = bpf_program__set_autoload(skel->progs.fl_probe_uprobe, programs & FL_PROG_UPROBE);
 	if (!err)
+		err = bpf_program__set_autoload(skel->progs.fl_ssl_enter, tls);
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.fl_ssl_return, tls);
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.fl_tls_sock_send, tls);
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.fl_tls_sock_recv, tls);
+	if (!err)
+		err = fl_size_tls_maps(skel, tls);
+	if (!err)
 		err = flowlens_bpf__load(skel);
 	if (err) {
 		flowlens_bpf__destroy(skel);
@@ -102,13 +149,18 @@ static int fl_tracer_sample(void *ctx, void *data, size_t size)
 {
 	struct fl_tracer *t = ctx;
 	struct fl_record *rec;
+	__u32 used;
 
-	if (size < FL_RECORD_BYTES || size > FL_MAX_RECORD_BYTES || size % 8)
+	if (size < FL_RECORD_BYTES || size > FL_MAX_RECORD_BYTES)
+		return 0;
+	/* Payload records are reserved at full size; only what they use is handed on. */
+	used = ((const struct fl_record *)data)->size;
+	if (used < FL_RECORD_BYTES || used > size || used % 8)
 		return 0;
 	rec = (struct fl_record *)(t->out + t->written);
-	memcpy(rec, data, size);
+	memcpy(rec, data, used);
 	rec->time_ns = (__u64)((__s64)rec->time_ns + t->wall_offset_ns);
-	t->written += (__u32)size;
+	t->written += used;
 	/* Stop while every next record still fits: a sample is consumed even when the callback fails. */
 	return t->out_len - t->written < FL_MAX_RECORD_BYTES ? -ENOSPC : 0;
 }
@@ -301,7 +353,10 @@ static void fl_tracer_stats(void *backend, struct fl_stats *out)
 	out->skipped = fl_counter_sum(t, FL_COUNTER_SKIPPED);
 	out->malformed = fl_counter_sum(t, FL_COUNTER_MALFORMED);
 	out->lost = fl_counter_sum(t, FL_COUNTER_LOST);
+	out->payload_limited = fl_counter_sum(t, FL_COUNTER_PAYLOAD_LIMITED);
+	out->tls_unmatched = fl_counter_sum(t, FL_COUNTER_TLS_UNMATCHED);
 	out->attached = t->attached_count;
+	out->tls_files = fl_tls_probes_files(t->tls);
 }
 
 static void fl_tracer_close(void *backend)
@@ -309,16 +364,30 @@ static void fl_tracer_close(void *backend)
 	struct fl_tracer *t = backend;
 	__u32 i;
 
+	fl_tls_probes_stop(t->tls);
 	for (i = 0; i < t->attached_count; i++)
 		fl_release(&t->attached[i]);
 	bpf_link__destroy(t->drops);
 	bpf_link__destroy(t->sock);
+	bpf_link__destroy(t->tls_send);
+	bpf_link__destroy(t->tls_recv);
 	ring_buffer__free(t->ring);
 	flowlens_bpf__destroy(t->skel);
 	free(t->attached);
 	free(t->sweep_keys);
 	free(t->sweep_states);
 	free(t);
+}
+
+static int fl_tracer_open_tls(struct fl_tracer *t)
+{
+	t->tls_send = bpf_program__attach(t->skel->progs.fl_tls_sock_send);
+	if (!t->tls_send)
+		return -errno;
+	t->tls_recv = bpf_program__attach(t->skel->progs.fl_tls_sock_recv);
+	if (!t->tls_recv)
+		return -errno;
+	return fl_tls_probes_start(t->skel->progs.fl_ssl_enter, t->skel->progs.fl_ssl_return, &t->tls);
 }
 
 int fl_tracer_open(const struct fl_session_config *cfg, void **backend)
@@ -343,6 +412,8 @@ int fl_tracer_open(const struct fl_session_config *cfg, void **backend)
 		programs |= FL_PROG_DROPS;
 	if (cfg->capture_sock)
 		programs |= FL_PROG_SOCK;
+	if (cfg->tls_plaintext)
+		programs |= FL_PROG_TLS;
 	err = fl_bpf_load(cfg, programs, &t->skel);
 	if (err)
 		goto fail;
@@ -364,6 +435,11 @@ int fl_tracer_open(const struct fl_session_config *cfg, void **backend)
 			err = -errno;
 			goto fail;
 		}
+	}
+	if (cfg->tls_plaintext) {
+		err = fl_tracer_open_tls(t);
+		if (err)
+			goto fail;
 	}
 	*backend = t;
 	return 0;

@@ -3,11 +3,14 @@ import type { FlowEnricher } from './enrich/flow-enricher.js';
 import type { AgentMetrics } from './metrics/registry.js';
 import type { NativeRecord } from './native/records.js';
 import type { FlowParser } from './parser/flow-parser.js';
+import type { L7FlowParser } from './parser/l7/l7-flow-parser.js';
 import type { Flow } from './proto/flow.js';
 import type { FlowStore } from './store/flow-store.js';
 
 export interface FlowPipelineOptions {
   parser: FlowParser;
+  /** L7 flows (DNS, HTTP) from payload and TLS records, beside their L3/L4 flows. */
+  l7Parser?: L7FlowParser;
   enrichers: readonly FlowEnricher[];
   store: FlowStore;
   metrics: AgentMetrics;
@@ -16,7 +19,7 @@ export interface FlowPipelineOptions {
 
 /** decode -> enrich -> store -> metrics, for every record a capture source delivers. */
 export function createFlowPipeline(options: FlowPipelineOptions): CaptureHandlers {
-  const { parser, enrichers, store, metrics } = options;
+  const { parser, l7Parser, enrichers, store, metrics } = options;
   const now = options.now ?? Date.now;
   const accept = (flow: Flow): void => {
     for (const enricher of enrichers) enricher.enrich(flow);
@@ -27,7 +30,9 @@ export function createFlowPipeline(options: FlowPipelineOptions): CaptureHandler
     onRecords(records: NativeRecord[]): void {
       for (const record of records) {
         const flow = parser.parse(record);
+        const l7 = record.payload === undefined ? undefined : l7Parser?.parse(record, flow);
         if (flow !== undefined) accept(flow);
+        if (l7 !== undefined) accept(l7);
       }
     },
     onLost(count: number): void {

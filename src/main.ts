@@ -11,10 +11,13 @@ import { HealthChecks } from './health/health-checks.js';
 import { startHealthServer, type HealthServer } from './health/server.js';
 import { moduleLogger } from './log.js';
 import type { HttpEndpoint } from './metrics/http-listener.js';
+import { registerL7RejectionsMetric } from './metrics/l7-rejections.js';
 import { AgentMetrics } from './metrics/registry.js';
 import { startMetricsServer } from './metrics/server.js';
 import { CAPABILITY_NAMES, dropReasonNames, probeCapabilities, type CapabilityResults } from './native/binding.js';
 import { FlowParser } from './parser/flow-parser.js';
+import { DnsNameCache } from './parser/l7/dns-name-cache.js';
+import { L7_PAYLOAD_PORTS, L7FlowParser } from './parser/l7/l7-flow-parser.js';
 import { KubernetesPeerSource } from './peers/kubernetes-source.js';
 import { peerName } from './peers/server-name.js';
 import type { PeerSource } from './peers/source.js';
@@ -65,6 +68,7 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
   const mode = selectCaptureMode(config.capture.mode, caps);
   const tlsParse = resolveTlsParse(config.tls.parse, mode.mode, caps);
   log.info({ mode: mode.mode, reason: mode.reason, tlsParse, capabilities: buildProbeReport(config, caps).capabilities }, 'capture mode chosen');
+  if (config.tls.parse && !tlsParse.enabled) log.warn({ reason: tlsParse.reason }, 'TLS plaintext parsing is unavailable; capture goes on without it');
 
   const stack: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -135,11 +139,15 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
       },
     });
 
+    const names = new DnsNameCache();
     const parser = new FlowParser({
       nodeName: flowNodeName,
       interfaces: { lookupInterface: (ifindex) => source?.lookupInterface(ifindex) },
       dropReasonNames: mode.mode === 'tracer' ? dropReasonNames() : new Map(),
+      names,
     });
+    const l7Parser = new L7FlowParser({ nodeName: flowNodeName, names });
+    registerL7RejectionsMetric(metrics.registry, () => l7Parser.rejections());
     source = new NativeSource({
       session: {
         mode: mode.mode,
@@ -148,12 +156,13 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
         flowTableSize: 65_536,
         ringBytes: 8 << 20,
         skipPorts: config.capture.excludedPorts,
-        payloadPorts: [],
+        payloadPorts: L7_PAYLOAD_PORTS,
         captureDrops: true,
         captureSock: false,
+        tlsPlaintext: tlsParse.enabled,
       },
       interfaces: config.capture.interfaces,
-      handlers: createFlowPipeline({ parser, enrichers, store, metrics }),
+      handlers: createFlowPipeline({ parser, l7Parser, enrichers, store, metrics }),
     });
     const capture = source;
     await capture.start();

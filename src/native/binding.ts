@@ -26,6 +26,8 @@ export interface SessionConfig {
   captureSock: boolean;
   /** Tracer: how TC programs attach; auto = tcx, falling back to clsact. */
   tcAttach?: 'auto' | 'tcx' | 'clsact';
+  /** Tracer: OpenSSL uprobes on every binary and library that carries OpenSSL (TLS records). */
+  tlsPlaintext?: boolean;
 }
 
 export interface SessionStats {
@@ -37,11 +39,20 @@ export interface SessionStats {
   attached: number;
 }
 
+export interface L7CaptureStats {
+  /** Payload packets over the rate limit, aggregated instead of carried. */
+  payloadLimited: number;
+  /** Binaries and libraries with OpenSSL uprobes attached. */
+  tlsFiles: number;
+  /** TLS plaintext dropped because its TCP connection was not seen. */
+  tlsUnmatched: number;
+}
+
 const LIBRARY = 'flowlens';
 const LIBRARY_FILE = 'libflowlens.so';
 
 // struct fl_session_config (native/flowlens.h)
-const CONFIG_BYTES = 232;
+const CONFIG_BYTES = 240;
 const CONFIG_MODE = 0;
 const CONFIG_AGGREGATE = 4;
 const CONFIG_REPORT_INTERVAL_MS = 8;
@@ -54,19 +65,23 @@ const CONFIG_PAYLOAD_PORTS = 156;
 const CONFIG_CAPTURE_DROPS = 220;
 const CONFIG_CAPTURE_SOCK = 224;
 const CONFIG_TC_ATTACH = 228;
+const CONFIG_TLS_PLAINTEXT = 232;
 const MAX_SKIP_PORTS = 64;
 const MAX_PAYLOAD_PORTS = 32;
 const MODE_VALUES = { tracer: 1, base: 2 } as const;
 const TC_ATTACH_VALUES = { auto: 0, tcx: 1, clsact: 2 } as const;
 
 // struct fl_stats
-const STATS_BYTES = 48;
+const STATS_BYTES = 64;
 const STATS_RECORDS = 0;
 const STATS_LOST = 8;
 const STATS_MALFORMED = 16;
 const STATS_PACKETS = 24;
 const STATS_SKIPPED = 32;
 const STATS_ATTACHED = 40;
+const STATS_TLS_FILES = 44;
+const STATS_PAYLOAD_LIMITED = 48;
+const STATS_TLS_UNMATCHED = 56;
 
 const DROP_REASON_NAMES_BYTES = 64 * 1024;
 const RECORD_ALIGNMENT_BYTES = 8;
@@ -194,6 +209,7 @@ function encodeConfig(config: SessionConfig): Buffer {
   buf.writeUInt32LE(config.captureDrops ? 1 : 0, CONFIG_CAPTURE_DROPS);
   buf.writeUInt32LE(config.captureSock ? 1 : 0, CONFIG_CAPTURE_SOCK);
   buf.writeUInt32LE(TC_ATTACH_VALUES[config.tcAttach ?? 'auto'], CONFIG_TC_ATTACH);
+  buf.writeUInt32LE(config.tlsPlaintext === true ? 1 : 0, CONFIG_TLS_PLAINTEXT);
   return buf;
 }
 
@@ -243,9 +259,7 @@ export class NativeSession {
   }
 
   stats(): SessionStats {
-    this.#assertOpen();
-    const buf = this.#statsBuffer;
-    check(invoke(CALLS.stats, [this.#id, buf]), 'FL_NATIVE_CALL', 'reading capture statistics', this.#feature);
+    const buf = this.#readStats();
     return {
       records: Number(buf.readBigUInt64LE(STATS_RECORDS)),
       lost: Number(buf.readBigUInt64LE(STATS_LOST)),
@@ -254,6 +268,22 @@ export class NativeSession {
       skipped: Number(buf.readBigUInt64LE(STATS_SKIPPED)),
       attached: buf.readUInt32LE(STATS_ATTACHED),
     };
+  }
+
+  l7Stats(): L7CaptureStats {
+    const buf = this.#readStats();
+    return {
+      payloadLimited: Number(buf.readBigUInt64LE(STATS_PAYLOAD_LIMITED)),
+      tlsFiles: buf.readUInt32LE(STATS_TLS_FILES),
+      tlsUnmatched: Number(buf.readBigUInt64LE(STATS_TLS_UNMATCHED)),
+    };
+  }
+
+  #readStats(): Buffer {
+    this.#assertOpen();
+    const buf = this.#statsBuffer;
+    check(invoke(CALLS.stats, [this.#id, buf]), 'FL_NATIVE_CALL', 'reading capture statistics', this.#feature);
+    return buf;
   }
 
   close(): void {

@@ -27,15 +27,24 @@ export interface NativeRecord {
   /** Drops: the kernel's enum skb_drop_reason value. */
   dropReason: number;
   pid: number;
-  /** Sock: old state << 8 | new state; drop: network namespace inode; TLS: 1 read, 2 write. */
+  /**
+   * Sock: old state << 8 | new state; drop: network namespace inode; payload: the packet's
+   * identity, the same at every observation point (TCP sequence number; UDP: IPv4 id << 16 |
+   * checksum); TLS: TLS_READ or TLS_WRITE.
+   */
   aux: number;
-  /** A copy, for payload and TLS records. */
+  /** A copy, for payload and TLS records: the first bytes. */
   payload?: Buffer;
+  /** Payload and TLS records: how long the whole payload was (packet or call), of which `payload` is the start. */
+  payloadTotalBytes?: number;
 }
+
+export const TLS_READ = 1;
+export const TLS_WRITE = 2;
 
 // struct fl_record
 export const RECORD_BYTES = 88;
-const PAYLOAD_MAX_BYTES = 256;
+const PAYLOAD_MAX_BYTES = 512;
 export const MAX_RECORD_BYTES = RECORD_BYTES + PAYLOAD_MAX_BYTES;
 const OFFSET_SIZE = 0;
 const OFFSET_KIND = 2;
@@ -56,6 +65,7 @@ const OFFSET_ICMP_TYPE = 72;
 const OFFSET_ICMP_CODE = 73;
 const OFFSET_PAYLOAD_LEN = 74;
 const OFFSET_DROP_REASON = 76;
+const OFFSET_PAYLOAD_TOTAL = 76;
 const OFFSET_PID = 80;
 const OFFSET_AUX = 84;
 const RECORD_ALIGNMENT_BYTES = 8;
@@ -128,6 +138,7 @@ function decodeOne(buf: Buffer, at: number, size: number): NativeRecord | undefi
     const payloadLength = buf.readUInt16LE(at + OFFSET_PAYLOAD_LEN);
     if (payloadLength > size - RECORD_BYTES) return undefined;
     record.payload = Buffer.from(buf.subarray(at + RECORD_BYTES, at + RECORD_BYTES + payloadLength));
+    record.payloadTotalBytes = buf.readUInt32LE(at + OFFSET_PAYLOAD_TOTAL);
   }
   return record;
 }

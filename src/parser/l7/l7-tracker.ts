@@ -46,6 +46,11 @@ export interface L7Payload {
   payloadTruncated: boolean;
   /** Plaintext read or written through a TLS library (the URL scheme is then https). */
   tlsPlaintext: boolean;
+  /**
+   * Requests pair only with responses of the same scope. TLS plaintext is seen in each process
+   * that reads or writes it (client and server alike): scoped by process, each end pairs its own.
+   */
+  pairingScope?: string;
 }
 
 /** The fields of a Flow that the L7 layer decides; the L3/L4 parser fills in the rest. */
@@ -81,8 +86,8 @@ interface HttpPending {
   url: string;
 }
 
-function connectionKey(clientIp: string, clientPort: number, serverIp: string, serverPort: number): string {
-  return `${clientIp} ${clientPort} ${serverIp} ${serverPort}`;
+function connectionKey(scope: string | undefined, clientIp: string, clientPort: number, serverIp: string, serverPort: number): string {
+  return `${scope ?? ''} ${clientIp} ${clientPort} ${serverIp} ${serverPort}`;
 }
 
 function hostPort(ip: string, port: number): string {
@@ -172,13 +177,13 @@ export class L7Tracker {
     const qtypes = message.questions.map((q) => dnsTypeName(q.type));
 
     if (!message.isResponse) {
-      const key = `${p.protocol} ${connectionKey(p.sourceIp, p.sourcePort, p.destinationIp, p.destinationPort)} ${message.id}`;
+      const key = `${p.protocol} ${connectionKey(p.pairingScope, p.sourceIp, p.sourcePort, p.destinationIp, p.destinationPort)} ${message.id}`;
       this.pendingDns.push(key, p.timeNs, null);
       const dns: DNS = { query, observation_source: '', qtypes };
       return this.flowFields(p, { type: 'REQUEST', latency_ns: 0, dns, record: 'dns' }, dnsRequestSummary(dns), false);
     }
 
-    const key = `${p.protocol} ${connectionKey(p.destinationIp, p.destinationPort, p.sourceIp, p.sourcePort)} ${message.id}`;
+    const key = `${p.protocol} ${connectionKey(p.pairingScope, p.destinationIp, p.destinationPort, p.sourceIp, p.sourcePort)} ${message.id}`;
     const request = this.pendingDns.shift(key, p.timeNs);
     const ips: string[] = [];
     const cnames: string[] = [];
@@ -198,7 +203,7 @@ export class L7Tracker {
 
   private httpRequestFlow(p: L7Payload, request: HttpRequestHead): L7FlowFields {
     const url = this.requestUrl(p, request);
-    this.pendingHttp.push(connectionKey(p.sourceIp, p.sourcePort, p.destinationIp, p.destinationPort), p.timeNs, {
+    this.pendingHttp.push(connectionKey(p.pairingScope, p.sourceIp, p.sourcePort, p.destinationIp, p.destinationPort), p.timeNs, {
       method: request.method,
       url,
     });
@@ -207,7 +212,7 @@ export class L7Tracker {
   }
 
   private httpResponseFlow(p: L7Payload, response: HttpResponseHead): L7FlowFields {
-    const key = connectionKey(p.destinationIp, p.destinationPort, p.sourceIp, p.sourcePort);
+    const key = connectionKey(p.pairingScope, p.destinationIp, p.destinationPort, p.sourceIp, p.sourcePort);
     // An interim 1xx answer comes before the final one to the same request.
     const interim = response.code < 200 && response.code !== HTTP_STATUS_SWITCHING_PROTOCOLS;
     const request = interim ? this.pendingHttp.peek(key) : this.pendingHttp.shift(key, p.timeNs);

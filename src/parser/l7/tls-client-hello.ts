@@ -46,8 +46,12 @@ export function tlsVersionName(version: number): string {
   return VERSION_NAMES.get(version) ?? `0x${version.toString(16).padStart(4, '0')}`;
 }
 
-/** The version a server will most likely pick: the highest offered. */
+/**
+ * The version a server will most likely pick: the highest offered. Unknown when the capture
+ * ended before supported_versions could be read: legacy_version alone would understate it.
+ */
 export function highestTlsVersion(hello: TlsClientHello): number | undefined {
+  if (hello.supportedVersions.length === 0 && !hello.complete) return undefined;
   const offered = hello.supportedVersions.length > 0 ? hello.supportedVersions : hello.legacyVersion !== undefined ? [hello.legacyVersion] : [];
   return offered.length === 0 ? undefined : Math.max(...offered);
 }
