@@ -8,7 +8,7 @@ import type { CaptureMode } from './mode.js';
 import type { CaptureHandlers, CaptureSource, CaptureStats, CapturedInterface } from './source.js';
 
 // One native capture session (tracer: eBPF; base: AF_PACKET) behind the CaptureSource
-// lifecycle. A single poll is in flight at a time, into a buffer owned here; each poll
+// lifecycle. A single poll is in flight at a time, into buffers owned here; each poll
 // waits at most a short timeout on the libuv pool so file I/O never queues behind it.
 // Nothing thrown inside the loop escapes it: failures are counted, logged (rate-limited)
 // and followed by a pause.
@@ -17,7 +17,7 @@ const log = moduleLogger('native-source');
 
 export const DEFAULT_BUFFER_BYTES = 1 << 20;
 export const DEFAULT_POLL_TIMEOUT_MS = 50;
-// A batch under a quarter of the buffer means the rings are nearly empty: let records
+// A batch under a quarter of a buffer means the rings are nearly empty: let records
 // gather briefly instead of paying a pool round trip for a handful.
 const SMALL_BATCH_DELAY_MS = 5;
 const POLL_ERROR_PAUSE_MS = 200;
@@ -29,6 +29,7 @@ export interface NativeSourceOptions {
   /** capture.interfaces: names or glob patterns; empty: every non-loopback interface. */
   interfaces: readonly string[];
   handlers: CaptureHandlers;
+  /** Size of each of the two poll buffers. */
   bufferBytes?: number;
   pollTimeoutMs?: number;
   scanIntervalMs?: number;
@@ -38,7 +39,7 @@ const NO_NATIVE_STATS: SessionStats = { records: 0, lost: 0, malformed: 0, packe
 
 export class NativeSource implements CaptureSource {
   readonly mode: CaptureMode;
-  private readonly buffer: Buffer;
+  private readonly buffers: readonly [Buffer, Buffer];
   private readonly pollTimeoutMs: number;
   private readonly watcher: InterfaceWatcher;
   private session: NativeSession | undefined;
@@ -60,7 +61,8 @@ export class NativeSource implements CaptureSource {
 
   constructor(private readonly options: NativeSourceOptions) {
     this.mode = options.session.mode;
-    this.buffer = Buffer.alloc(options.bufferBytes ?? DEFAULT_BUFFER_BYTES);
+    const bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
+    this.buffers = [Buffer.alloc(bufferBytes), Buffer.alloc(bufferBytes)];
     this.pollTimeoutMs = options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
     this.watcher = new InterfaceWatcher({
       patterns: options.interfaces,
@@ -131,27 +133,48 @@ export class NativeSource implements CaptureSource {
     this.session?.detach(iface.index);
   }
 
+  /**
+   * Polls into two buffers in turn. After a busy poll (a quarter of the buffer or more),
+   * the next poll starts into the other buffer before this batch is decoded, so the native
+   * drain runs on a pool thread while JavaScript decodes; still one poll in flight. After
+   * a small batch the loop pauses briefly so records gather; an empty poll has already
+   * waited its timeout. Every poll started is awaited before the loop ends.
+   */
   private async pollLoop(session: NativeSession): Promise<void> {
-    while (this.running) {
-      let bytes: number;
-      try {
-        bytes = await session.poll(this.buffer, this.pollTimeoutMs);
-      } catch (err) {
-        this.failed(err, 'capture poll failed');
-        await delay(POLL_ERROR_PAUSE_MS);
-        continue;
-      }
-      this.lastPollAtMs = Date.now();
-      if (bytes > 0) this.deliver(bytes);
+    let filling = 0;
+    let next: Promise<number> | undefined = this.pollInto(session, this.buffers[filling]!);
+    while (next !== undefined) {
+      const bytes = await next;
+      next = undefined;
+      const filled = this.buffers[filling]!;
+      filling ^= 1;
+      if (bytes >= filled.length >> 2 && this.running) next = this.pollInto(session, this.buffers[filling]!);
+      if (bytes > 0) this.deliver(filled, bytes);
       this.reportLost(false);
-      if (bytes > 0 && bytes < this.buffer.length >> 2 && this.running) await delay(SMALL_BATCH_DELAY_MS);
+      if (next === undefined && this.running) {
+        if (bytes < 0) await delay(POLL_ERROR_PAUSE_MS);
+        else if (bytes > 0) await delay(SMALL_BATCH_DELAY_MS);
+        if (this.running) next = this.pollInto(session, this.buffers[filling]!);
+      }
     }
   }
 
-  private deliver(bytes: number): void {
+  /** Bytes of records polled into `buffer`, or -1 when the poll failed (counted and logged). */
+  private async pollInto(session: NativeSession, buffer: Buffer): Promise<number> {
+    try {
+      const bytes = await session.poll(buffer, this.pollTimeoutMs);
+      this.lastPollAtMs = Date.now();
+      return bytes;
+    } catch (err) {
+      this.failed(err, 'capture poll failed');
+      return -1;
+    }
+  }
+
+  private deliver(buffer: Buffer, bytes: number): void {
     this.batch = [];
     try {
-      this.malformedBytes += decodeRecords(this.buffer, bytes, this.collect);
+      this.malformedBytes += decodeRecords(buffer, bytes, this.collect);
     } catch (err) {
       this.failed(err, 'capture records could not be decoded');
     }
