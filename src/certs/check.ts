@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 
-// What a certificate, key and CA bundle on disk are worth right now: parseable, in their
+// What a certificate, key and client CA bundles on disk are worth right now: parseable, in their
 // validity window, key matching. Feeds the TLS state that metrics and readiness report.
 
 export type TlsFileRole = 'certificate' | 'key' | 'clientCa';
@@ -20,13 +20,15 @@ export type FileContent = { bytes: Buffer } | { readError: string };
 export interface TlsFilesContent {
   certificate: FileContent;
   key: FileContent;
-  clientCa: FileContent;
+  /** One entry per client CA file, in the order of `TlsFilePaths.clientCaFiles`. */
+  clientCas: readonly FileContent[];
 }
 
 export interface TlsFilePaths {
   certFile: string;
   keyFile: string;
-  clientCaFile: string;
+  /** Every CA in every one of these files is trusted to sign client certificates. */
+  clientCaFiles: readonly string[];
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -45,6 +47,18 @@ function windowProblem(cert: X509Certificate, now: Date): string | undefined {
 
 function state(role: TlsFileRole, path: string, error: string | undefined, notAfter?: Date): TlsFileState {
   return { role, path, valid: error === undefined, ...(notAfter === undefined ? {} : { notAfter }), ...(error === undefined ? {} : { error }) };
+}
+
+function checkCaBundle(content: FileContent, now: Date): { error?: string; notAfter?: Date; usable: boolean } {
+  if ('readError' in content) return { error: content.readError, usable: false };
+  try {
+    const cas = parseCertificates(content.bytes);
+    const earliest = cas.reduce((a, b) => (Date.parse(a.validTo) <= Date.parse(b.validTo) ? a : b));
+    const error = cas.map((ca) => windowProblem(ca, now)).find((problem) => problem !== undefined);
+    return { notAfter: new Date(earliest.validTo), ...(error === undefined ? {} : { error }), usable: true };
+  } catch (err) {
+    return { error: `not a parseable CA bundle: ${(err as Error).message}`, usable: false };
+  }
 }
 
 export interface CheckedTlsFiles {
@@ -90,28 +104,17 @@ export function checkTlsFiles(content: TlsFilesContent, paths: TlsFilePaths, now
     }
   }
 
-  let caError: string | undefined;
-  let caNotAfter: Date | undefined;
-  if ('readError' in content.clientCa) {
-    caError = content.clientCa.readError;
-    usable = false;
-  } else {
-    try {
-      const cas = parseCertificates(content.clientCa.bytes);
-      const earliest = cas.reduce((a, b) => (Date.parse(a.validTo) <= Date.parse(b.validTo) ? a : b));
-      caNotAfter = new Date(earliest.validTo);
-      caError = cas.map((ca) => windowProblem(ca, now)).find((problem) => problem !== undefined);
-    } catch (err) {
-      caError = `not a parseable CA bundle: ${(err as Error).message}`;
-      usable = false;
-    }
-  }
+  const clientCaFiles = paths.clientCaFiles.map((path, i) => {
+    const checked = checkCaBundle(content.clientCas[i]!, now);
+    if (!checked.usable) usable = false;
+    return state('clientCa', path, checked.error, checked.notAfter);
+  });
 
   return {
     files: [
       state('certificate', paths.certFile, certError, leaf === undefined ? undefined : new Date(leaf.validTo)),
       state('key', paths.keyFile, keyError),
-      state('clientCa', paths.clientCaFile, caError, caNotAfter),
+      ...clientCaFiles,
     ],
     ...(leaf === undefined ? {} : { leaf }),
     usable,

@@ -41,43 +41,48 @@ function sameContent(a: FileContent, b: FileContent): boolean {
   return 'readError' in a && 'readError' in b && a.readError === b.readError;
 }
 
+function sameFiles(a: TlsFilesContent, b: TlsFilesContent): boolean {
+  return sameContent(a.certificate, b.certificate)
+    && sameContent(a.key, b.key)
+    && a.clientCas.length === b.clientCas.length
+    && a.clientCas.every((ca, i) => sameContent(ca, b.clientCas[i]!));
+}
+
 function contextOptions(content: TlsFilesContent): SecureContextOptions {
   const bytes = (file: FileContent) => ('bytes' in file ? file.bytes : Buffer.alloc(0));
   // minVersion goes into every context: Node's setSecureContext() forgets the server's
   // minVersion unless the new options carry it again.
-  return { cert: bytes(content.certificate), key: bytes(content.key), ca: bytes(content.clientCa), minVersion: MIN_TLS_VERSION };
+  return { cert: bytes(content.certificate), key: bytes(content.key), ca: content.clientCas.map(bytes), minVersion: MIN_TLS_VERSION };
 }
 
 /**
  * grpc-js server credentials for mutual TLS (client certificates required and verified against
- * the client CA, TLS 1.3 minimum, ALPN h2 from Node's HTTP/2 server) that follow the files on
- * disk. grpc-js's FileWatcherCertificateProvider polls the files; every read is checked first,
- * and only a usable, changed set replaces the server's secure context (open connections keep
- * theirs). An unusable set is reported and the previous one stays in service.
+ * every CA in the client CA files, TLS 1.3 minimum, ALPN h2 from Node's HTTP/2 server) that
+ * follow the files on disk. grpc-js's FileWatcherCertificateProvider polls the certificate and
+ * key; it watches one CA file at most, so each poll also reads every client CA file here. Every
+ * read is checked first, and only a usable, changed set replaces the server's secure context
+ * (open connections keep theirs). An unusable set is reported and the previous one stays in service.
  */
 export class ReloadingTlsCredentials extends grpc.ServerCredentials {
   private readonly provider: grpc.experimental.FileWatcherCertificateProvider;
   private read: TlsFilesContent;
   private served: TlsFilesContent;
   private servedLeaf: NonNullable<CheckedTlsFiles['leaf']>;
+  /** Counts the sets put into service, so a rotation of a CA file alone is logged too. */
+  private servedSets = 1;
   private lastReport = '';
-  private pendingIdentity: grpc.experimental.IdentityCertificateUpdate | null = null;
-  private pendingCa: grpc.experimental.CaCertificateUpdate | null = null;
-  private evaluationQueued = false;
-  private readonly onIdentity = (update: grpc.experimental.IdentityCertificateUpdate | null): void => {
-    this.pendingIdentity = update;
-    this.queueEvaluation();
-  };
-  private readonly onCa = (update: grpc.experimental.CaCertificateUpdate | null): void => {
-    this.pendingCa = update;
-    this.queueEvaluation();
-  };
+  /** Called on every poll, whether or not the files changed. */
+  private readonly onIdentity = (update: grpc.experimental.IdentityCertificateUpdate | null): void => this.evaluate(update);
 
   constructor(private readonly paths: TlsCredentialsOptions) {
+    if (paths.clientCaFiles.length === 0) {
+      // Node would fall back to its public root CAs to verify clients: never serve that.
+      throw new FlowlensError('FL_TLS_FILES', 'at least one client CA file is required (mutual TLS)');
+    }
     const content: TlsFilesContent = {
       certificate: readContent(paths.certFile),
       key: readContent(paths.keyFile),
-      clientCa: readContent(paths.clientCaFile),
+      clientCas: paths.clientCaFiles.map(readContent),
     };
     const checked = checkTlsFiles(content, paths, new Date());
     if (!checked.usable || checked.leaf === undefined) {
@@ -88,7 +93,6 @@ export class ReloadingTlsCredentials extends grpc.ServerCredentials {
     this.provider = new grpc.experimental.FileWatcherCertificateProvider({
       certificateFile: paths.certFile,
       privateKeyFile: paths.keyFile,
-      caCertificateFile: paths.clientCaFile,
       refreshIntervalMs: paths.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS,
     });
     this.read = content;
@@ -111,7 +115,6 @@ export class ReloadingTlsCredentials extends grpc.ServerCredentials {
   override _addWatcher(watcher: ContextWatcher): void {
     if (this.getWatcherCount() === 0) {
       this.provider.addIdentityCertificateListener(this.onIdentity);
-      this.provider.addCaCertificateListener(this.onCa);
     }
     super._addWatcher(watcher);
   }
@@ -120,7 +123,6 @@ export class ReloadingTlsCredentials extends grpc.ServerCredentials {
     super._removeWatcher(watcher);
     if (this.getWatcherCount() === 0) {
       this.provider.removeIdentityCertificateListener(this.onIdentity);
-      this.provider.removeCaCertificateListener(this.onCa);
     }
   }
 
@@ -128,33 +130,20 @@ export class ReloadingTlsCredentials extends grpc.ServerCredentials {
     return this === other;
   }
 
-  /** The watcher hands over identity and CA separately, one after the other: look at them together. */
-  private queueEvaluation(): void {
-    if (this.evaluationQueued) return;
-    this.evaluationQueued = true;
-    queueMicrotask(() => {
-      this.evaluationQueued = false;
-      this.evaluate();
-    });
-  }
-
-  private evaluate(): void {
-    const identity = this.pendingIdentity;
-    const ca = this.pendingCa;
+  private evaluate(identity: grpc.experimental.IdentityCertificateUpdate | null): void {
     // The watcher only says that a read failed; read again to learn which file and why.
     const content: TlsFilesContent = {
       certificate: identity ? { bytes: identity.certificate } : readContent(this.paths.certFile),
       key: identity ? { bytes: identity.privateKey } : readContent(this.paths.keyFile),
-      clientCa: ca ? { bytes: ca.caCertificate } : readContent(this.paths.clientCaFile),
+      clientCas: this.paths.clientCaFiles.map(readContent),
     };
-    const changed = !sameContent(content.certificate, this.read.certificate)
-      || !sameContent(content.key, this.read.key)
-      || !sameContent(content.clientCa, this.read.clientCa);
+    const changed = !sameFiles(content, this.read);
     if (changed) this.read = content;
     const checked = checkTlsFiles(this.read, this.paths, new Date());
     if (changed && checked.usable && checked.leaf !== undefined) {
       this.served = this.read;
       this.servedLeaf = checked.leaf;
+      this.servedSets += 1;
       this.updateSecureContextOptions(contextOptions(this.served));
     }
     this.report();
@@ -163,7 +152,7 @@ export class ReloadingTlsCredentials extends grpc.ServerCredentials {
   /** Logs when what is served or the files' verdicts change — once per change, not per poll. */
   private report(): void {
     const state = this.state();
-    const summary = JSON.stringify([state.served.fingerprint256, state.servingCurrentFiles, state.files.map((file) => [file.valid, file.error])]);
+    const summary = JSON.stringify([this.servedSets, state.servingCurrentFiles, state.files.map((file) => [file.valid, file.error])]);
     if (summary === this.lastReport) return;
     const first = this.lastReport === '';
     this.lastReport = summary;

@@ -31,7 +31,7 @@ beforeAll(async () => {
       { definition: healthService, implementation: new HealthService(health).implementation() },
     ],
     tcpAddress: '127.0.0.1:0',
-    tcpCredentials: new ReloadingTlsCredentials({ certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.clientCaCert }),
+    tcpCredentials: new ReloadingTlsCredentials({ certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFiles: [certs.clientCaCert] }),
   });
   // This agent, at the port it really listens on, and a second node only named.
   writeFileSync(file, `nodes: [{name: ${TEST_NODE}, address: "127.0.0.1:${listeners.tcpPort}"}, {name: other, address: "fd00::9"}]\n`);

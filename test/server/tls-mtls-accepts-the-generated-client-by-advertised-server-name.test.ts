@@ -25,7 +25,7 @@ beforeAll(async () => {
   listeners = await startListeners({
     services: [{ definition: healthService, implementation: new HealthService(registry).implementation() }],
     tcpAddress: '127.0.0.1:0',
-    tcpCredentials: new ReloadingTlsCredentials({ certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.clientCaCert }),
+    tcpCredentials: new ReloadingTlsCredentials({ certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFiles: [certs.clientCaCert] }),
   });
 });
 

@@ -37,7 +37,7 @@ class Agent {
   listeners!: RunningListeners;
   private readonly clients: grpc.Client[] = [];
 
-  constructor(name: string, files: { certFile: string; keyFile: string; clientCaFile: string }) {
+  constructor(name: string, files: { certFile: string; keyFile: string; clientCaFiles: string[] }) {
     this.peersFile = join(dir, `${name}-peers.yaml`);
     this.writePeers(['n1']);
     this.source = new StaticPeerSource({ file: this.peersFile, nodeName: 'n1', clusterName: TEST_CLUSTER, grpcPort: 4244, pollIntervalMs: 40 });
@@ -122,10 +122,10 @@ describe('certificate rotation on disk', () => {
     const second = certSet('plain-2', first);
     const live = join(dir, 'plain-live');
     mkdirSync(live);
-    const files = { certFile: join(live, 'server.crt'), keyFile: join(live, 'server.key'), clientCaFile: join(live, 'client-ca.crt') };
+    const files = { certFile: join(live, 'server.crt'), keyFile: join(live, 'server.key'), clientCaFiles: [join(live, 'client-ca.crt')] };
     copyFileSync(first.serverCert, files.certFile);
     copyFileSync(first.serverKey, files.keyFile);
-    copyFileSync(first.clientCaCert, files.clientCaFile);
+    copyFileSync(first.clientCaCert, files.clientCaFiles[0]!);
     const agent = new Agent('plain', files);
     try {
       await agent.start();
@@ -162,7 +162,7 @@ describe('certificate rotation on disk', () => {
     };
     publish(first, '2026_01_01_00_00_00.1');
     for (const name of ['server.crt', 'server.key', 'client-ca.crt']) symlinkSync(join('..data', name), join(mount, name));
-    const agent = new Agent('k8s', { certFile: join(mount, 'server.crt'), keyFile: join(mount, 'server.key'), clientCaFile: join(mount, 'client-ca.crt') });
+    const agent = new Agent('k8s', { certFile: join(mount, 'server.crt'), keyFile: join(mount, 'server.key'), clientCaFiles: [join(mount, 'client-ca.crt')] });
     try {
       await agent.start();
       expect(await agent.dialFresh(first)).toBe(fingerprintOf(first.serverCert));

@@ -48,10 +48,10 @@ function replaceFile(path: string, from: string): void {
 function liveCopy(name: string, from: GeneratedCertificatePaths) {
   const live = join(dir, name);
   mkdirSync(live);
-  const files = { certFile: join(live, 'server.crt'), keyFile: join(live, 'server.key'), clientCaFile: join(live, 'client-ca.crt') };
+  const files = { certFile: join(live, 'server.crt'), keyFile: join(live, 'server.key'), clientCaFiles: [join(live, 'client-ca.crt')] };
   copyFileSync(from.serverCert, files.certFile);
   copyFileSync(from.serverKey, files.keyFile);
-  copyFileSync(from.clientCaCert, files.clientCaFile);
+  copyFileSync(from.clientCaCert, files.clientCaFiles[0]!);
   return files;
 }
 
@@ -63,10 +63,10 @@ describe('TLS state', () => {
     const leaf = issueCertificate(ca, { commonName: 'x', dnsNames: ['localhost'], ips: [], usage: 'server', validity: { notBefore: new Date(now - 2 * DAY_MS), notAfter } });
     const live = join(dir, 'expired');
     mkdirSync(live);
-    const files = { certFile: join(live, 'server.crt'), keyFile: join(live, 'server.key'), clientCaFile: join(live, 'client-ca.crt') };
+    const files = { certFile: join(live, 'server.crt'), keyFile: join(live, 'server.key'), clientCaFiles: [join(live, 'client-ca.crt')] };
     writeFileSync(files.certFile, leaf.certPem);
     writeFileSync(files.keyFile, leaf.keyPem);
-    writeFileSync(files.clientCaFile, ca.certPem);
+    writeFileSync(files.clientCaFiles[0]!, ca.certPem);
 
     const logs = captureLogs();
     const tls = new ReloadingTlsCredentials(files);
@@ -83,7 +83,7 @@ describe('TLS state', () => {
   });
 
   it('judges validity at the moment it is asked: a certificate expires while running', () => {
-    const tls = new ReloadingTlsCredentials({ certFile: good.serverCert, keyFile: good.serverKey, clientCaFile: good.clientCaCert });
+    const tls = new ReloadingTlsCredentials({ certFile: good.serverCert, keyFile: good.serverKey, clientCaFiles: [good.clientCaCert] });
     expect(tls.state().valid).toBe(true);
     const later = new Date(Date.now() + 3 * DAY_MS);
     expect(tls.state(later).valid).toBe(false);
@@ -91,16 +91,17 @@ describe('TLS state', () => {
   });
 
   it('refuses to start without usable files, naming each one', () => {
-    const files = { certFile: join(dir, 'absent.crt'), keyFile: other.serverKey, clientCaFile: good.clientCaCert };
+    const files = { certFile: join(dir, 'absent.crt'), keyFile: other.serverKey, clientCaFiles: [good.clientCaCert] };
     expect(() => new ReloadingTlsCredentials(files)).toThrowError(/absent\.crt: ENOENT/);
     try {
-      new ReloadingTlsCredentials({ certFile: good.serverCert, keyFile: other.serverKey, clientCaFile: good.serverKey });
+      new ReloadingTlsCredentials({ certFile: good.serverCert, keyFile: other.serverKey, clientCaFiles: [good.clientCaCert, good.serverKey] });
       expect.unreachable();
     } catch (err) {
       expect(isFlowlensError(err, 'FL_TLS_FILES')).toBe(true);
       expect((err as Error).message).toMatch(/does not match the certificate/);
-      expect((err as Error).message).toMatch(/client-ca|server\.key: not a parseable CA bundle/);
+      expect((err as Error).message).toMatch(/server\.key: not a parseable CA bundle/);
     }
+    expect(() => new ReloadingTlsCredentials({ certFile: good.serverCert, keyFile: good.serverKey, clientCaFiles: [] })).toThrowError(/at least one client CA file/);
   });
 
   it('keeps serving the last good certificate while the files on disk are unusable, and says so once', async () => {
