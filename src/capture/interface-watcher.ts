@@ -14,7 +14,7 @@ import type { CapturedInterface, InterfaceLookup, InterfaceRole } from './source
 const log = moduleLogger('interface-watcher');
 
 const SYS_CLASS_NET = '/sys/class/net';
-export const DEFAULT_SCAN_INTERVAL_MS = 1_000;
+const DEFAULT_SCAN_INTERVAL_MS = 1_000;
 const RETRY_INITIAL_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
 
@@ -71,9 +71,14 @@ export class InterfaceWatcher implements InterfaceLookup {
     this.failures.clear();
   }
 
-  /** Runs one scan now (after any scan in progress). */
-  scan(): Promise<void> {
-    this.scanning = this.scanning.then(() => (this.running ? this.reconcile() : undefined));
+  /** Runs one scan (after any scan in progress). */
+  private scan(): Promise<void> {
+    this.scanning = this.scanning
+      .then(() => (this.running ? this.reconcile() : undefined))
+      .catch((err: unknown) => {
+        this.errorCount++;
+        log.error({ err }, 'interface scan failed');
+      });
     return this.scanning;
   }
 

@@ -15,8 +15,8 @@ import type { CaptureHandlers, CaptureSource, CaptureStats, CapturedInterface } 
 
 const log = moduleLogger('native-source');
 
-export const DEFAULT_BUFFER_BYTES = 1 << 20;
-export const DEFAULT_POLL_TIMEOUT_MS = 50;
+const DEFAULT_BUFFER_BYTES = 1 << 20;
+const DEFAULT_POLL_TIMEOUT_MS = 50;
 // A batch under a quarter of a buffer means the rings are nearly empty: let records
 // gather briefly instead of paying a pool round trip for a handful.
 const SMALL_BATCH_DELAY_MS = 5;
@@ -93,11 +93,6 @@ export class NativeSource implements CaptureSource {
 
   lookupInterface(ifindex: number): CapturedInterface | undefined {
     return this.watcher.lookupInterface(ifindex);
-  }
-
-  /** Checks for new and vanished interfaces now instead of at the next scan. */
-  rescanInterfaces(): Promise<void> {
-    return this.watcher.scan();
   }
 
   stats(): CaptureStats {

@@ -14,7 +14,7 @@ import { ReplyTracker } from './reply-tracker.js';
 // lookups are map hits, shared parts (TCP flag objects) are precomputed.
 
 const NS_PER_SECOND = 1_000_000_000n;
-export const DEFAULT_CONNECTION_TABLE_SIZE = 65_536;
+const DEFAULT_CONNECTION_TABLE_SIZE = 65_536;
 
 export interface FlowParserOptions {
   nodeName: string;
@@ -59,11 +59,6 @@ export class FlowParser {
 
   stats(): FlowParserStats {
     return { ...this.counts };
-  }
-
-  /** Connections currently tracked for is_reply. */
-  get trackedConnections(): number {
-    return this.replies.size;
   }
 
   parse(record: NativeRecord): Flow | undefined {

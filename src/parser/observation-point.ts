@@ -33,7 +33,7 @@ export function observationPoint(role: InterfaceRole, direction: PacketDirection
 }
 
 /** True when the packet travels towards the pod (endpoint interface) or the node (others). */
-export function packetIsInbound(role: InterfaceRole, direction: PacketDirection): boolean {
+function packetIsInbound(role: InterfaceRole, direction: PacketDirection): boolean {
   return role === 'endpoint' ? direction === 'egress' : direction === 'ingress';
 }
 
