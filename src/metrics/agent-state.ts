@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { KubernetesEnricherStats } from '../enrich/kubernetes-enricher.js';
 import type { CaptureMode } from '../capture/mode.js';
 import type { TlsFileStatus } from '../health/tls-files-check.js';
 
@@ -32,17 +33,7 @@ export interface AgentStateSources {
   peersKnown?: () => number;
   /** The served TLS files as last checked (certificate, key, client CA). */
   certificates?: () => readonly TlsFileStatus[];
-  kubernetes?: () => KubernetesState;
-}
-
-/** The Kubernetes watches behind enrichment. */
-export interface KubernetesState {
-  podsKnown: number;
-  namespacesKnown: number;
-  watchRestarts: number;
-  relists: number;
-  failures: number;
-  synced: boolean;
+  kubernetes?: () => KubernetesEnricherStats;
 }
 
 function gauge(registry: Registry, name: string, help: string, collect: (this: Gauge) => void): void {
