@@ -42,12 +42,9 @@ interface NamespaceObject {
   metadata?: { name?: string; labels?: Record<string, string> };
 }
 
-/** An endpoint with the upstream Hubble `cluster_name` (field 7), set wherever a pod is known. */
-type ClusterEndpoint = Endpoint & { cluster_name?: string };
-
 interface CachedEndpoint {
   namespaceLabels: readonly string[] | undefined;
-  endpoint: ClusterEndpoint;
+  endpoint: Endpoint;
 }
 
 const NO_LABELS: readonly string[] = [];
@@ -122,13 +119,13 @@ export class KubernetesEnricher implements FlowEnricher {
   }
 
   /** The pod at an address, as the endpoint fields Hubble shows. */
-  endpointOf(ip: string): ClusterEndpoint | undefined {
+  endpointOf(ip: string): Endpoint | undefined {
     const pod = this.index.lookup(ip);
     if (!pod) return undefined;
     const namespaceLabels = this.namespaceRecords.get(pod.namespace)?.labels;
     const cached = this.endpoints.get(pod);
     if (cached && cached.namespaceLabels === namespaceLabels) return cached.endpoint;
-    const endpoint: ClusterEndpoint = {
+    const endpoint: Endpoint = {
       namespace: pod.namespace,
       pod_name: pod.name,
       labels: mergeSortedLabels(pod.labels, namespaceLabels ?? NO_LABELS),
