@@ -9,10 +9,11 @@ WORKDIR /src
 COPY . .
 RUN bash scripts/setup.sh && npm prune --omit=dev
 
-# Runtime stage: only what the agent loads, plus the shared libraries libflowlens.so links.
+# Runtime stage: only what the agent loads, plus the shared libraries libflowlens.so links
+# and iproute2 (the interface watcher asks `ip -d link` which interfaces are pod veths).
 FROM node:20-bookworm-slim
 RUN apt-get update \
-  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libbpf1 libelf1 zlib1g \
+  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libbpf1 libelf1 zlib1g iproute2 \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /src/package.json ./
