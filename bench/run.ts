@@ -1,0 +1,114 @@
+// `npm run bench`: the benchmark suite of issue 8, on this machine only (namespaces and veth
+// pairs it creates itself, every load bounded in count and time). Prints one table of
+// ratios measured side by side in the same run, with the absolute figures, and writes them
+// all to bench/results.json.
+//
+//   node dist/bench/run.js [--only completeness,overhead,limit,serving] [--profile]
+//
+// --profile records where the agent's CPU time goes during measurement 3 (perf).
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { BenchMode } from './agent-process.js';
+import { atCleanup, cleanupAll, cleanupOnSignals } from './cleanup.js';
+import { measureCompleteness, type CompletenessRun } from './completeness.js';
+import { measureLimit, type LimitRun } from './limit.js';
+import { buildLoadgen } from './loadgen.js';
+import { measureOverhead, type OverheadRun } from './overhead.js';
+import { progress } from './progress.js';
+import { checkGoals, formatTable, type BenchResults } from './report.js';
+import { measureServing, type ServingRun } from './serving.js';
+import { createPodPair } from './topology.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const RESULTS_FILE = resolve(REPO_ROOT, 'bench/results.json');
+const MEASUREMENTS = ['completeness', 'overhead', 'limit', 'serving'] as const;
+const MODES: readonly BenchMode[] = ['tracer', 'base'];
+// Above this share of the CPUs already busy, the figures say more about the other load.
+const BUSY_LOAD_PER_CPU = 0.5;
+
+function gitCommit(): string {
+  try {
+    const commit = execFileSync('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['-C', REPO_ROOT, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty === '' ? commit : `${commit} with uncommitted changes`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { only: { type: 'string' }, profile: { type: 'boolean', default: false } } });
+  const selected = new Set(values.only?.split(',') ?? MEASUREMENTS);
+  for (const name of selected) {
+    if (!(MEASUREMENTS as readonly string[]).includes(name)) throw new Error(`unknown measurement "${name}": choose from ${MEASUREMENTS.join(', ')}`);
+  }
+  if (process.getuid?.() !== 0) throw new Error('the benchmarks need root: namespaces, veth pairs, eBPF, tcpdump');
+
+  const startedMs = Date.now();
+  const loadAverageAtStart = loadavg();
+  if (loadAverageAtStart[0]! > cpus().length * BUSY_LOAD_PER_CPU) {
+    progress(`warning: the machine is already busy (load average ${loadAverageAtStart[0]!.toFixed(2)} on ${cpus().length} CPUs); figures will be lower`);
+  }
+  buildLoadgen();
+  const pair = createPodPair();
+  atCleanup(() => pair.cleanup());
+  progress(`pod pair ${pair.nsA} (${pair.ipA}) <-> ${pair.nsB} (${pair.ipB}) via ${pair.hostIfA}, ${pair.hostIfB}`);
+
+  const completeness: CompletenessRun[] = [];
+  const overhead: OverheadRun[] = [];
+  const limit: LimitRun[] = [];
+  let serving: ServingRun | undefined;
+  const failures: string[] = [];
+  const attempt = async (what: string, run: () => Promise<void>): Promise<void> => {
+    try {
+      await run();
+    } catch (err) {
+      failures.push(`${what}: ${(err as Error).message}`);
+      progress(`FAILED ${what}: ${(err as Error).stack ?? String(err)}`);
+    }
+  };
+
+  for (const mode of MODES) {
+    if (selected.has('completeness')) await attempt(`completeness ${mode}`, async () => void completeness.push(await measureCompleteness(pair, mode)));
+  }
+  for (const mode of MODES) {
+    if (selected.has('overhead')) await attempt(`overhead ${mode}`, async () => void overhead.push(await measureOverhead(pair, mode)));
+  }
+  for (const mode of MODES) {
+    if (selected.has('limit')) await attempt(`limit ${mode}`, async () => void limit.push(await measureLimit(pair, mode, { profile: values.profile })));
+  }
+  if (selected.has('serving')) await attempt('serving', async () => void (serving = await measureServing(pair)));
+
+  const results: BenchResults = {
+    startedAt: new Date(startedMs).toISOString(),
+    durationSeconds: (Date.now() - startedMs) / 1000,
+    command: ['node', 'dist/bench/run.js', ...process.argv.slice(2)].join(' '),
+    machine: { cpus: cpus().length, kernel: release(), node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg() },
+    commit: gitCommit(),
+    completeness,
+    overhead,
+    limit,
+    ...(serving ? { serving } : {}),
+    goals: checkGoals({ completeness, overhead }),
+    ...(failures.length > 0 ? { failures } : {}),
+  };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n${formatTable(results)}\n\nwritten to bench/results.json\n`);
+  for (const failure of failures) process.stdout.write(`FAILED ${failure}\n`);
+  return failures.length > 0 ? 1 : 0;
+}
+
+cleanupOnSignals();
+let status = 1;
+try {
+  status = await main();
+} catch (err) {
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
+} finally {
+  await cleanupAll();
+}
+process.exit(status);
