@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Builds the native library (make skips what is up to date) and the TypeScript (incremental).
+# Builds the native library (make skips what is up to date) and the TypeScript, skipping
+# tsc when nothing it compiles changed since its last build (it takes seconds just to load
+# the program even when there is nothing to do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make -s -C native
-node_modules/.bin/tsc -p tsconfig.json
+stamp=dist/.tsbuildinfo
+if [ ! -f "$stamp" ] || [ -n "$(find src bench protos tsconfig.json package-lock.json -newer "$stamp" -print -quit)" ]; then
+  node_modules/.bin/tsc -p tsconfig.json
+  touch "$stamp"
+fi
