@@ -62,17 +62,24 @@ async function certs(argv: string[]): Promise<number> {
     return 2;
   }
   const { parseArgs } = await import('node:util');
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      out: { type: 'string' },
-      'node-name': { type: 'string', default: process.env.NODE_NAME ?? (await import('node:os')).hostname() },
-      'cluster-name': { type: 'string', default: 'default' },
-      ip: { type: 'string', multiple: true, default: [] },
-      'valid-days': { type: 'string', default: '365' },
-    },
-    strict: true,
-  });
+  const { hostname } = await import('node:os');
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        out: { type: 'string' },
+        'node-name': { type: 'string', default: process.env.NODE_NAME || hostname() },
+        'cluster-name': { type: 'string', default: 'default' },
+        ip: { type: 'string', multiple: true, default: [] },
+        'valid-days': { type: 'string', default: '365' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`flowlens certs generate: ${(err as Error).message}\n${CERTS_USAGE}\n`);
+    return 2;
+  }
   if (!values.out) {
     process.stderr.write(`flowlens certs generate: --out is required\n${CERTS_USAGE}\n`);
     return 2;
