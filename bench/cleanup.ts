@@ -6,9 +6,16 @@ import type { ChildProcess } from 'node:child_process';
 const children = new Set<ChildProcess>();
 const actions: (() => void | Promise<void>)[] = [];
 const CHILD_EXIT_WAIT_MS = 5_000;
+let stopping = false;
 
-/** Kills the child at cleanup if it is still running then. */
+/** True once Ctrl-C or SIGTERM arrived: nothing new should start. */
+export function isStopping(): boolean {
+  return stopping;
+}
+
+/** Kills the child at cleanup if it is still running then (at once, when already stopping). */
 export function trackChild<T extends ChildProcess>(child: T): T {
+  if (stopping) child.kill('SIGTERM');
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
@@ -45,12 +52,19 @@ export async function cleanupAll(): Promise<void> {
   }
 }
 
-/** Ctrl-C and SIGTERM clean up, then exit with the conventional status. */
+function stopAndExit(reason: string, status: number): void {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`\nbench: ${reason}, cleaning up\n`);
+  void cleanupAll().finally(() => process.exit(status));
+}
+
+/** Ctrl-C, SIGTERM and anything thrown outside the measurements clean up, then exit. */
 export function cleanupOnSignals(): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
-      void cleanupAll().finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
-    });
-  }
+  process.once('SIGINT', () => stopAndExit('SIGINT', 130));
+  process.once('SIGTERM', () => stopAndExit('SIGTERM', 143));
+  process.on('uncaughtException', (err) => stopAndExit(`uncaught ${err.stack ?? String(err)}`, 1));
+  process.on('unhandledRejection', (reason) => stopAndExit(`unhandled rejection ${String(reason)}`, 1));
+  // A closed pipe on stdout (`| head`) is not a reason to leave namespaces behind.
+  process.stdout.on('error', () => undefined);
 }

@@ -49,6 +49,8 @@ export interface CompletenessResult {
   agentLostEvents: Record<string, number>;
   /** Records the agent read from the kernel during the step. */
   agentRecordsRead: number;
+  /** Records the capture produced per connection (datagram): read plus lost in the kernel ring. */
+  recordsPerOpened: number;
   /** Cores busy during the load, per process and for the machine. */
   cores: Record<string, number>;
 }
@@ -162,6 +164,7 @@ export async function measureCompleteness(pair: PodPair, mode: BenchMode): Promi
         lostEventsToClient,
         agentLostEvents: Object.fromEntries(Object.entries(counters.lost).filter(([, value]) => value > 0)),
         agentRecordsRead: counters.recordsRead,
+        recordsPerOpened: opened === 0 ? 0 : Math.round(((counters.recordsRead + (counters.lost.perf_event_ring_buffer ?? 0)) / opened) * 10) / 10,
         cores,
       };
       steps.push(result);

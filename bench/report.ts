@@ -76,7 +76,7 @@ export function tableRows(results: BenchResults): string[][] {
         run.mode,
         fixed3(step.ratio),
         `achieved ${rate(step.achievedRate)}/s, ${step.opened} opened; agent ${fixed3(step.agentFraction)}, tcpdump ${fixed3(step.tcpdumpFraction)} ` +
-          `(${step.tcpdumpKernelDrops} kernel drops); lost: ${lostText(step.agentLostEvents)}`,
+          `(${step.tcpdumpKernelDrops} kernel drops); ${step.recordsPerOpened} records each; lost: ${lostText(step.agentLostEvents)}`,
       ]);
     }
   }

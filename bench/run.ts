@@ -13,7 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BenchMode } from './agent-process.js';
-import { atCleanup, cleanupAll, cleanupOnSignals } from './cleanup.js';
+import { atCleanup, cleanupAll, cleanupOnSignals, isStopping } from './cleanup.js';
 import { measureCompleteness, type CompletenessRun } from './completeness.js';
 import { measureLimit, type LimitRun } from './limit.js';
 import { buildLoadgen } from './loadgen.js';
@@ -64,9 +64,11 @@ async function main(): Promise<number> {
   let serving: ServingRun | undefined;
   const failures: string[] = [];
   const attempt = async (what: string, run: () => Promise<void>): Promise<void> => {
+    if (isStopping()) return;
     try {
       await run();
     } catch (err) {
+      if (isStopping()) return;
       failures.push(`${what}: ${(err as Error).message}`);
       progress(`FAILED ${what}: ${(err as Error).stack ?? String(err)}`);
     }
