@@ -55,6 +55,7 @@ struct fl_base {
 	__u16 payload_ports[FL_MAX_PAYLOAD_PORTS];
 	__u32 payload_port_count;
 	struct fl_payload_budget payload_budget;
+	struct fl_payload_rate payload_rate;
 	__u64 payload_limited;
 	struct fl_flow_table flows;
 	__u32 sweep_cursor;         /* next entry of a sweep in progress; > mask when none is */
@@ -183,7 +184,7 @@ static __u32 fl_base_payload(struct fl_base *b, const struct fl_frame *frame, co
 		n = FL_PAYLOAD_MAX;
 	if (!fl_payload_plausible(pkt->protocol, frame->data + pkt->payload_off, n < FL_PAYLOAD_HEAD_BYTES ? n : FL_PAYLOAD_HEAD_BYTES))
 		return 0;
-	if (!fl_payload_take(&b->payload_budget, now)) {
+	if (!fl_payload_take(&b->payload_budget, b->payload_rate.cost_ns, b->payload_rate.bucket_ns, now)) {
 		b->payload_limited++;
 		return 0;
 	}
@@ -437,6 +438,7 @@ int fl_base_open(const struct fl_session_config *cfg, void **backend)
 	b->payload_port_count = cfg->payload_port_count < FL_MAX_PAYLOAD_PORTS ? cfg->payload_port_count : FL_MAX_PAYLOAD_PORTS;
 	for (i = 0; i < b->payload_port_count; i++)
 		b->payload_ports[i] = cfg->payload_ports[i];
+	b->payload_rate = fl_payload_rate_of(cfg->payload_rate);
 	err = fl_flow_table_init(&b->flows, cfg->aggregate ? cfg->flow_table_size : 1);
 	if (err)
 		goto fail;

@@ -127,11 +127,13 @@ static __always_inline __u8 fl_flow_account(struct fl_flow_state *st, const stru
 	return reason;
 }
 
-/* An idle flow with unreported counts, for a sweep: FL_EMIT_REPORT when due, else 0. */
+/* An idle flow with unreported counts, for a sweep: FL_EMIT_REPORT when due, else 0. A packet
+ * seen after `now` was taken makes the flow busy, not idle: the sweep must not write back
+ * counts the packet path is still adding to. */
 static __always_inline __u8 fl_flow_sweep(struct fl_flow_state *st, __u64 now, __u64 report_interval_ns,
 					  struct fl_flow_report *out)
 {
-	if (!st->packets || now - st->last_seen_ns < report_interval_ns)
+	if (!st->packets || now < st->last_seen_ns || now - st->last_seen_ns < report_interval_ns)
 		return 0;
 	out->packets = st->packets;
 	out->bytes = st->bytes;

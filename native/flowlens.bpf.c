@@ -27,6 +27,8 @@ const volatile __u16 fl_skip_ports[FL_MAX_SKIP_PORTS] = {};
 const volatile __u32 fl_skip_port_count = 0;
 const volatile __u16 fl_payload_ports[FL_MAX_PAYLOAD_PORTS] = {};
 const volatile __u32 fl_payload_port_count = 0;
+const volatile __u64 fl_payload_cost_ns = 100000;
+const volatile __u64 fl_payload_bucket_ns = 100000000;
 const volatile __u32 fl_aggregate = 1;
 const volatile __u64 fl_report_interval_ns = 5000000000ULL;
 const volatile __u64 fl_wakeup_bytes = 65536;
@@ -141,7 +143,7 @@ static __always_inline int fl_payload_capture(struct __sk_buff *skb, const struc
 	budget = bpf_map_lookup_elem(&fl_payload_budgets, &zero);
 	if (!budget)
 		return 0;
-	if (!fl_payload_take(budget, now)) {
+	if (!fl_payload_take(budget, fl_payload_cost_ns, fl_payload_bucket_ns, now)) {
 		fl_count(FL_COUNTER_PAYLOAD_LIMITED);
 		return 0;
 	}
@@ -200,7 +202,19 @@ static __always_inline int fl_tc(struct __sk_buff *skb, __u8 direction)
 		return TC_ACT_UNSPEC;
 	}
 	fl_flow_start(&fresh, &pkt, skb->len, now, &rep);
-	bpf_map_update_elem(&fl_flows, &key, &fresh, BPF_ANY);
+	/* Another CPU may start the same flow at the same moment: the entry it made first is
+	 * kept and this packet added to it, so that no count is overwritten. */
+	if (!st && bpf_map_update_elem(&fl_flows, &key, &fresh, BPF_NOEXIST)) {
+		st = bpf_map_lookup_elem(&fl_flows, &key);
+		if (st) {
+			reason = fl_flow_account(st, &pkt, skb->len, now, fl_report_interval_ns, &rep);
+			if (reason)
+				fl_emit_flow(reason, now, &key, &rep);
+			return TC_ACT_UNSPEC;
+		}
+	} else if (st) {
+		bpf_map_update_elem(&fl_flows, &key, &fresh, BPF_ANY);
+	}
 	fl_emit_flow(FL_EMIT_NEW, now, &key, &rep);
 	return TC_ACT_UNSPEC;
 }

@@ -52,7 +52,7 @@ struct fl_session_config {
 	__u32 capture_sock;           /* tracer: attach tp_btf/inet_sock_set_state */
 	__u32 tc_attach;              /* tracer: enum fl_tc_attach */
 	__u32 tls_plaintext;          /* tracer: OpenSSL uprobes on every binary and library that carries it */
-	__u32 pad;
+	__u32 payload_rate;           /* payload records per second, per CPU (tracer) or session (base); 0: default */
 };
 
 struct fl_stats {

@@ -11,22 +11,37 @@
 #ifndef FLOWLENS_PAYLOAD_CAPTURE_H
 #define FLOWLENS_PAYLOAD_CAPTURE_H
 
-/* Payload records per second per CPU (tracer) or per session (base), and the burst allowed. */
-#define FL_PAYLOAD_RECORDS_PER_SEC 10000ULL
-#define FL_PAYLOAD_BURST_RECORDS 1000ULL
-#define FL_PAYLOAD_RECORD_COST_NS (1000000000ULL / FL_PAYLOAD_RECORDS_PER_SEC)
-#define FL_PAYLOAD_BUCKET_NS (FL_PAYLOAD_RECORD_COST_NS * FL_PAYLOAD_BURST_RECORDS)
+/* Payload records per second per CPU (tracer) or per session (base) unless the session says
+ * otherwise; a burst of a tenth of a second's worth is allowed. */
+#define FL_PAYLOAD_DEFAULT_RATE 10000u
+#define FL_PAYLOAD_BURST_DIVISOR 10u
 /* Bytes of the payload start looked at to decide whether a TCP segment starts a message. */
 #define FL_PAYLOAD_HEAD_BYTES 8
 
 #define FL_TLS_RECORD_HANDSHAKE 0x16
 #define FL_TLS_HANDSHAKE_CLIENT_HELLO 0x01
 
-/* A token bucket counted in nanoseconds of credit: each record costs FL_PAYLOAD_RECORD_COST_NS. */
+/* A token bucket counted in nanoseconds of credit: each record costs cost_ns, and the bucket
+ * holds bucket_ns of credit. */
 struct fl_payload_budget {
 	__u64 credit_ns;
 	__u64 last_ns;
 };
+
+struct fl_payload_rate {
+	__u64 cost_ns;
+	__u64 bucket_ns;
+};
+
+static __always_inline struct fl_payload_rate fl_payload_rate_of(__u32 records_per_sec)
+{
+	__u32 rate = records_per_sec ? records_per_sec : FL_PAYLOAD_DEFAULT_RATE;
+	__u32 burst = rate / FL_PAYLOAD_BURST_DIVISOR ? rate / FL_PAYLOAD_BURST_DIVISOR : 1;
+	struct fl_payload_rate r = { .cost_ns = 1000000000ULL / rate };
+
+	r.bucket_ns = r.cost_ns * burst;
+	return r;
+}
 
 static __always_inline int fl_payload_port(const volatile __u16 *ports, __u32 count, const struct fl_packet *pkt)
 {
@@ -76,19 +91,21 @@ static __always_inline int fl_payload_plausible(__u8 protocol, const __u8 *head,
 	}
 }
 
-/* Takes one record's worth of credit; 0 when the rate limit is reached. */
-static __always_inline int fl_payload_take(struct fl_payload_budget *b, __u64 now)
+/* Takes one record's worth of credit; 0 when the rate limit is reached. Times may arrive out of
+ * order (base mode drains one interface's ring after another): an earlier time adds nothing. */
+static __always_inline int fl_payload_take(struct fl_payload_budget *b, __u64 cost_ns, __u64 bucket_ns, __u64 now)
 {
-	__u64 elapsed = now - b->last_ns;
+	__u64 elapsed = now > b->last_ns ? now - b->last_ns : 0;
 
-	b->last_ns = now;
-	if (elapsed >= FL_PAYLOAD_BUCKET_NS || b->credit_ns + elapsed >= FL_PAYLOAD_BUCKET_NS)
-		b->credit_ns = FL_PAYLOAD_BUCKET_NS;
+	if (now > b->last_ns)
+		b->last_ns = now;
+	if (elapsed >= bucket_ns || b->credit_ns + elapsed >= bucket_ns)
+		b->credit_ns = bucket_ns;
 	else
 		b->credit_ns += elapsed;
-	if (b->credit_ns < FL_PAYLOAD_RECORD_COST_NS)
+	if (b->credit_ns < cost_ns)
 		return 0;
-	b->credit_ns -= FL_PAYLOAD_RECORD_COST_NS;
+	b->credit_ns -= cost_ns;
 	return 1;
 }
 

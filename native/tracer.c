@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "packet.h"
 #include "flow_aggregate.h"
+#include "payload_capture.h"
 #include "bpf_counters.h"
 #include "tls_probes.h"
 #include "flowlens.skel.h"
@@ -108,6 +109,8 @@ int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct f
 	for (i = 0; i < payload; i++)
 		skel->rodata->fl_payload_ports[i] = cfg->payload_ports[i];
 	skel->rodata->fl_payload_port_count = payload;
+	skel->rodata->fl_payload_cost_ns = fl_payload_rate_of(cfg->payload_rate).cost_ns;
+	skel->rodata->fl_payload_bucket_ns = fl_payload_rate_of(cfg->payload_rate).bucket_ns;
 	fl_set_self(skel);
 	skel->rodata->fl_aggregate = cfg->aggregate ? 1 : 0;
 	skel->rodata->fl_report_interval_ns = (__u64)interval_ms * 1000000ULL;

@@ -28,6 +28,8 @@ export interface SessionConfig {
   tcAttach?: 'auto' | 'tcx' | 'clsact';
   /** Tracer: OpenSSL uprobes on every binary and library that carries OpenSSL (TLS records). */
   tlsPlaintext?: boolean;
+  /** Payload records per second, per CPU (tracer) or per session (base); native default when absent. */
+  payloadRecordsPerSecond?: number;
 }
 
 export interface SessionStats {
@@ -66,6 +68,7 @@ const CONFIG_CAPTURE_DROPS = 220;
 const CONFIG_CAPTURE_SOCK = 224;
 const CONFIG_TC_ATTACH = 228;
 const CONFIG_TLS_PLAINTEXT = 232;
+const CONFIG_PAYLOAD_RATE = 236;
 const MAX_SKIP_PORTS = 64;
 const MAX_PAYLOAD_PORTS = 32;
 const MODE_VALUES = { tracer: 1, base: 2 } as const;
@@ -210,6 +213,7 @@ function encodeConfig(config: SessionConfig): Buffer {
   buf.writeUInt32LE(config.captureSock ? 1 : 0, CONFIG_CAPTURE_SOCK);
   buf.writeUInt32LE(TC_ATTACH_VALUES[config.tcAttach ?? 'auto'], CONFIG_TC_ATTACH);
   buf.writeUInt32LE(config.tlsPlaintext === true ? 1 : 0, CONFIG_TLS_PLAINTEXT);
+  buf.writeUInt32LE(config.payloadRecordsPerSecond ?? 0, CONFIG_PAYLOAD_RATE);
   return buf;
 }
 
