@@ -9,8 +9,8 @@ import type { PodPair } from './topology.js';
 // and the short-connection rate across the veth pair, with the agent attached and not,
 // alternating within one run; the agent runs with its defaults and no client attached.
 
-const ROUNDS = 3;
-const IPERF_SECONDS = 3;
+const ROUNDS = 5;
+const IPERF_SECONDS = 2;
 const IPERF_PORT = 5201;
 const CONNECT_SECONDS = 2;
 const CONNECT_PORT_BASE = 30_000;
@@ -22,9 +22,9 @@ export interface OverheadSample {
   agent: boolean;
   iperfBitsPerSecond: number;
   connectionsPerSecond: number;
-  /** Cores the agent used during the iperf3 and the connection runs. */
-  agentCoresIperf?: number;
-  agentCoresConnections?: number;
+  /** Cores busy during the iperf3 and the connection runs: the agent's, the machine's, softirq. */
+  coresIperf: Record<string, number>;
+  coresConnections: Record<string, number>;
 }
 
 export interface OverheadRun {
@@ -56,7 +56,8 @@ async function sample(pair: PodPair, agent: AgentProcess | undefined): Promise<O
     agent: agent !== undefined,
     iperfBitsPerSecond,
     connectionsPerSecond: Math.round(load.established / load.open_seconds),
-    ...(agent ? { agentCoresIperf: iperfCores.agent, agentCoresConnections: connectCores.agent } : {}),
+    coresIperf: iperfCores,
+    coresConnections: { ...connectCores, generator: Math.round((load.cpu_seconds / load.open_seconds) * 100) / 100 },
   };
 }
 

@@ -36,6 +36,12 @@ function fixed3(value: number): string {
   return value.toFixed(3);
 }
 
+/** A share of a whole: never rounded up to 1.000 when something is missing. */
+function share(part: number, whole: number): string {
+  const value = whole === 0 ? 0 : part / whole;
+  return value === 1 ? '1.000' : value > 0.999 ? value.toFixed(5) : value.toFixed(3);
+}
+
 function rate(value: number): string {
   return value >= 10_000 ? `${(value / 1000).toFixed(1)}k` : String(Math.round(value));
 }
@@ -74,8 +80,9 @@ export function tableRows(results: BenchResults): string[][] {
       rows.push([
         `1 completeness ${step.protocol} ${target} (agent ÷ tcpdump)`,
         run.mode,
-        fixed3(step.ratio),
-        `achieved ${rate(step.achievedRate)}/s, ${step.opened} opened; agent ${fixed3(step.agentFraction)}, tcpdump ${fixed3(step.tcpdumpFraction)} ` +
+        share(step.agentFraction, step.tcpdumpFraction),
+        `achieved ${rate(step.achievedRate)}/s; agent ${step.agentDelivered}/${step.opened} = ${share(step.agentDelivered, step.opened)}, ` +
+          `tcpdump ${step.tcpdumpCaptured}/${step.opened} = ${share(step.tcpdumpCaptured, step.opened)} ` +
           `(${step.tcpdumpKernelDrops} kernel drops); ${step.recordsPerOpened} records each; lost: ${lostText(step.agentLostEvents)}`,
       ]);
     }
@@ -138,7 +145,7 @@ export function formatTable(results: BenchResults): string {
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
   const line = (row: string[]): string => row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell)).join('  ');
   const goals = results.goals.map(
-    (goal) => `  ${goal.met ? 'met    ' : 'NOT MET'}  ${goal.mode.padEnd(6)}  ${goal.goal}: ${fixed3(goal.measured)} (goal ≥ ${goal.target})`,
+    (goal) => `  ${goal.met ? 'met    ' : 'NOT MET'}  ${goal.mode.padEnd(6)}  ${goal.goal}: ${share(goal.measured, 1)} (goal ≥ ${goal.target})`,
   );
   return [
     line(rows[0]!),
