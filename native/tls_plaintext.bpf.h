@@ -10,7 +10,8 @@
  *  - write: the connection the thread sent to during the call (socket BIO); otherwise the
  *    record waits for the thread's next send (a memory BIO: Node writes the ciphertext
  *    right after SSL_write returns), for at most FL_TLS_PENDING_MAX_NS.
- * The agent's own process is never traced (its own gRPC TLS would feed back into itself). */
+ * Only plaintext that can start an HTTP/1.x message becomes a record. The agent's own process
+ * is never traced (its own gRPC TLS would feed back into itself). */
 
 #define FL_TLS_MAX_THREADS 16384
 /* Writes waiting for their thread's next send: short-lived, few at a time. */
@@ -207,6 +208,10 @@ int fl_ssl_return(struct pt_regs *ctx)
 		return 0;
 	len = fl_payload_bytes(n);
 	if (bpf_probe_read_user(r->payload, len, (void *)call.buf))
+		return 0;
+	/* Only plaintext that starts an HTTP/1.x message is parsed: bodies, HTTP/2 and other
+	 * protocols inside TLS stay in the kernel. */
+	if (!fl_payload_plausible(FL_IPPROTO_TCP, r->payload, len < FL_PAYLOAD_HEAD_BYTES ? len : FL_PAYLOAD_HEAD_BYTES))
 		return 0;
 	__builtin_memset(&r->rec, 0, sizeof(r->rec));
 	r->rec.size = (__u16)(FL_RECORD_BYTES + ((len + 7) & ~7u));
