@@ -1,3 +1,5 @@
+import { TouchOrder } from './touch-order.js';
+
 // IP → the DNS names it was resolved from, learned from observed DNS answers, for the
 // `source_names`/`destination_names` of every flow (L7 and L3/L4 alike). Names are kept
 // for their TTL (at least a floor, since clients keep using addresses past short TTLs)
@@ -19,8 +21,10 @@ const NS_PER_SECOND = 1_000_000_000n;
 
 export class DnsNameCache {
   private readonly options: DnsNameCacheOptions;
-  // name → expiry (ns, same clock as the observations), per address, in LRU order.
-  private readonly byAddress = new Map<string, Map<string, bigint>>();
+  // name → expiry (ns, same clock as the observations), per address.
+  private readonly byAddress = new Map<string, { names: Map<string, bigint>; recordedNs: bigint }>();
+  // Addresses least recently resolved first: what the bound evicts.
+  private readonly order = new TouchOrder((ip, timeNs) => this.byAddress.get(ip)?.recordedNs === timeNs);
   private newestNs = 0n;
   evictions = 0;
 
@@ -39,13 +43,14 @@ export class DnsNameCache {
     const ttl = BigInt(Math.max(ttlSeconds, this.options.minTtlSeconds));
     const expiresNs = timeNs + ttl * NS_PER_SECOND;
 
-    let names = this.byAddress.get(ip);
-    if (names === undefined) {
-      names = new Map();
-    } else {
-      this.byAddress.delete(ip);
+    let entry = this.byAddress.get(ip);
+    if (entry === undefined) {
+      entry = { names: new Map(), recordedNs: timeNs };
+      this.byAddress.set(ip, entry);
     }
-    this.byAddress.set(ip, names);
+    entry.recordedNs = timeNs;
+    this.order.touch(ip, timeNs);
+    const names = entry.names;
     names.delete(bare);
     names.set(bare, expiresNs);
     if (names.size > this.options.maxNamesPerAddress) {
@@ -53,9 +58,9 @@ export class DnsNameCache {
       if (oldest.done !== true) names.delete(oldest.value);
     }
     if (this.byAddress.size > this.options.maxAddresses) {
-      const oldest = this.byAddress.keys().next();
-      if (oldest.done !== true) {
-        this.byAddress.delete(oldest.value);
+      const oldest = this.order.oldest();
+      if (oldest !== undefined) {
+        this.byAddress.delete(oldest.key);
         this.evictions++;
       }
     }
@@ -66,7 +71,7 @@ export class DnsNameCache {
    * so callers on another clock can leave it out.
    */
   namesOf(ip: string, nowNs: bigint = this.newestNs): string[] {
-    const names = this.byAddress.get(ip);
+    const names = this.byAddress.get(ip)?.names;
     if (names === undefined) return [];
     const live: string[] = [];
     for (const [name, expiresNs] of names) {

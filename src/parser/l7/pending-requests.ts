@@ -1,3 +1,5 @@
+import { TouchOrder } from './touch-order.js';
+
 // Requests waiting for their response, queued per key (a DNS transaction or an HTTP/1.x
 // connection) in arrival order. Bounded in total size, per key and in age: what is
 // pushed out is counted, never silently lost.
@@ -27,8 +29,9 @@ interface Queue<T> {
 
 export class PendingRequests<T> {
   private readonly options: PendingRequestsOptions;
-  // Insertion order is kept as least-recently-touched first: a touched key is re-inserted.
   private readonly queues = new Map<string, Queue<T>>();
+  // Keys least recently pushed to first: what age and capacity evict.
+  private readonly order = new TouchOrder((key, timeNs) => this.queues.get(key)?.lastNs === timeNs);
   private entries = 0;
   private newestNs = 0n;
   readonly evictions: PendingEvictions = { capacity: 0, age: 0 };
@@ -46,11 +49,10 @@ export class PendingRequests<T> {
     let queue = this.queues.get(key);
     if (queue === undefined) {
       queue = { items: [], lastNs: timeNs };
-    } else {
-      this.queues.delete(key);
+      this.queues.set(key, queue);
     }
-    this.queues.set(key, queue);
     queue.lastNs = timeNs;
+    this.order.touch(key, timeNs);
     queue.items.push({ timeNs, value });
     this.entries++;
     if (queue.items.length > this.options.maxPerKey) {
@@ -81,21 +83,21 @@ export class PendingRequests<T> {
   private advance(timeNs: bigint): void {
     if (timeNs > this.newestNs) this.newestNs = timeNs;
     const cutoff = this.newestNs - this.options.maxAgeNs;
-    for (const [key, queue] of this.queues) {
-      if (queue.lastNs >= cutoff) break;
-      this.queues.delete(key);
+    for (let oldest = this.order.oldest(); oldest !== undefined && oldest.timeNs < cutoff; oldest = this.order.oldest()) {
+      const queue = this.queues.get(oldest.key)!;
+      this.queues.delete(oldest.key);
       this.entries -= queue.items.length;
       this.evictions.age += queue.items.length;
     }
   }
 
   private evictOldest(): void {
-    const first = this.queues.entries().next();
-    if (first.done === true) return;
-    const [key, queue] = first.value;
+    const oldest = this.order.oldest();
+    if (oldest === undefined) return;
+    const queue = this.queues.get(oldest.key)!;
     queue.items.shift();
     this.entries--;
     this.evictions.capacity++;
-    if (queue.items.length === 0) this.queues.delete(key);
+    if (queue.items.length === 0) this.queues.delete(oldest.key);
   }
 }

@@ -1,3 +1,5 @@
+import { TouchOrder } from './touch-order.js';
+
 // A packet is captured at every observation point it crosses (both veths of a pod-to-pod
 // exchange, egress and ingress of lo); its payload records carry the same identity (TCP
 // sequence number, or IPv4 id and UDP checksum) and length. Its L7 meaning is taken from the
@@ -13,8 +15,8 @@ interface Sighting<T> {
 }
 
 export class RepeatedPackets<T> {
-  // Insertion order is capture order, near enough: expired entries are found at the front.
   private readonly seen = new Map<string, Sighting<T>>();
+  private readonly order = new TouchOrder((identity, timeNs) => this.seen.get(identity)?.timeNs === timeNs);
 
   get size(): number {
     return this.seen.size;
@@ -29,18 +31,14 @@ export class RepeatedPackets<T> {
   }
 
   remember(identity: string, timeNs: bigint, value: T): void {
-    this.seen.delete(identity);
     this.seen.set(identity, { timeNs, value });
-    if (this.seen.size > MAX_REMEMBERED_PACKETS) {
-      const oldest = this.seen.keys().next();
-      if (oldest.done !== true) this.seen.delete(oldest.value);
-    }
+    this.order.touch(identity, timeNs);
+    while (this.seen.size > MAX_REMEMBERED_PACKETS) this.seen.delete(this.order.oldest()!.key);
   }
 
   private expire(nowNs: bigint): void {
-    for (const [identity, sighting] of this.seen) {
-      if (nowNs - sighting.timeNs <= REPEAT_WINDOW_NS) break;
-      this.seen.delete(identity);
+    for (let oldest = this.order.oldest(); oldest !== undefined && nowNs - oldest.timeNs > REPEAT_WINDOW_NS; oldest = this.order.oldest()) {
+      this.seen.delete(oldest.key);
     }
   }
 }
