@@ -39,20 +39,26 @@ function payloadText(r: NativeRecord): string {
 }
 
 describe.each(MODES)('%s session with payload ports', (mode) => {
-  it('carries each UDP datagram on a payload port as one payload record, the same identity at both veths', async () => {
+  it('carries each UDP datagram on a payload port as one payload record, the same identity at both veths, IPv4 and IPv6', async () => {
     await withCapture({ mode, payloadPorts: [DNS_PORT, HTTP_PORT] }, async ({ pair, collector, ifindexA, ifindexB }) => {
-      await withUdpServer(pair.nsB, 4, DNS_PORT, () => udpSend(pair.nsA, 4, pair.ipB, DNS_PORT, 3, 41_053));
-      const tuple = (r: NativeRecord): boolean => r.protocol === UDP && r.sourcePort === 41_053 && r.destinationPort === DNS_PORT;
-      const atA = await collector.waitFor((r) => tuple(r) && r.ifindex === ifindexA, (rs) => rs.length === 3);
-      const atB = await collector.waitFor((r) => tuple(r) && r.ifindex === ifindexB, (rs) => rs.length === 3);
-      for (const r of [...atA, ...atB]) {
-        expect(r).toMatchObject({ kind: 'payload', reason: 'packet', packets: 1, source: pair.ipA, destination: pair.ipB, payloadTotalBytes: 1 });
-        expect(payloadText(r)).toBe('x');
+      for (const [family, client, server] of [
+        [4, pair.ipA, pair.ipB],
+        [6, pair.ip6A, pair.ip6B],
+      ] as const) {
+        const sourcePort = 41_050 + family;
+        await withUdpServer(pair.nsB, family, DNS_PORT, () => udpSend(pair.nsA, family, server, DNS_PORT, 3, sourcePort));
+        const tuple = (r: NativeRecord): boolean => r.protocol === UDP && r.sourcePort === sourcePort && r.destinationPort === DNS_PORT;
+        const atA = await collector.waitFor((r) => tuple(r) && r.ifindex === ifindexA, (rs) => rs.length === 3);
+        const atB = await collector.waitFor((r) => tuple(r) && r.ifindex === ifindexB, (rs) => rs.length === 3);
+        for (const r of [...atA, ...atB]) {
+          expect(r).toMatchObject({ kind: 'payload', reason: 'packet', packets: 1, family, source: client, destination: server, payloadTotalBytes: 1 });
+          expect(payloadText(r)).toBe('x');
+        }
+        expect(atA.map((r) => r.direction)).toEqual(['ingress', 'ingress', 'ingress']);
+        expect(atB.map((r) => r.direction)).toEqual(['egress', 'egress', 'egress']);
+        // The identity of a datagram (IPv4 id and UDP checksum) is what both sightings share.
+        expect(new Set(atA.map((r) => r.aux))).toEqual(new Set(atB.map((r) => r.aux)));
       }
-      expect(atA.map((r) => r.direction)).toEqual(['ingress', 'ingress', 'ingress']);
-      expect(atB.map((r) => r.direction)).toEqual(['egress', 'egress', 'egress']);
-      // The identity of a datagram (IPv4 id and UDP checksum) is what both sightings share.
-      expect(new Set(atA.map((r) => r.aux))).toEqual(new Set(atB.map((r) => r.aux)));
     });
   });
 

@@ -4,7 +4,8 @@ import { TouchOrder } from './touch-order.js';
 // exchange, egress and ingress of lo); its payload records carry the same identity (TCP
 // sequence number, or IPv4 id and UDP checksum) and length. Its L7 meaning is taken from the
 // first sighting only, so that one request makes one L7 flow. TCP retransmissions share the
-// identity too and are not counted twice either.
+// identity too and are not counted twice either; so do byte-identical UDP datagrams over IPv6
+// (which has no IP id) within the window, such as a DNS query resent unchanged.
 
 const REPEAT_WINDOW_NS = 500_000_000n;
 const MAX_REMEMBERED_PACKETS = 16_384;
