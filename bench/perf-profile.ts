@@ -75,7 +75,17 @@ function inclusiveJavaScript(file: string): ProfileShare[] {
     .map(([name, percent]) => ({ name, percent }));
 }
 
+/** perf comes with Debian's linux-perf, which the set-up does not install (only --profile needs it). */
+export function assertPerfInstalled(): void {
+  try {
+    execFileSync('perf', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('--profile needs perf: apt-get install linux-perf');
+  }
+}
+
 export function startPerf(pid: number): PerfRecording {
+  assertPerfInstalled();
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-bench-perf-'));
   atCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'perf.data');

@@ -18,6 +18,7 @@ import { measureCompleteness, type CompletenessRun } from './completeness.js';
 import { measureLimit, type LimitRun } from './limit.js';
 import { buildLoadgen } from './loadgen.js';
 import { measureOverhead, type OverheadRun } from './overhead.js';
+import { assertPerfInstalled } from './perf-profile.js';
 import { progress } from './progress.js';
 import { checkGoals, formatTable, type BenchResults } from './report.js';
 import { measureServing, type ServingRun } from './serving.js';
@@ -47,6 +48,7 @@ async function main(): Promise<number> {
     if (!(MEASUREMENTS as readonly string[]).includes(name)) throw new Error(`unknown measurement "${name}": choose from ${MEASUREMENTS.join(', ')}`);
   }
   if (process.getuid?.() !== 0) throw new Error('the benchmarks need root: namespaces, veth pairs, eBPF, tcpdump');
+  if (values.profile) assertPerfInstalled();
 
   const startedMs = Date.now();
   const loadAverageAtStart = loadavg();
