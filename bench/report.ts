@@ -1,6 +1,6 @@
 import type { CompletenessRun } from './completeness.js';
 import type { LimitRun } from './limit.js';
-import type { OverheadRun } from './overhead.js';
+import type { OverheadRun, OverheadSample } from './overhead.js';
 import type { ServingRun } from './serving.js';
 
 // The one table `npm run bench` prints, and the goals of issue 8 checked against it.
@@ -39,7 +39,7 @@ function fixed3(value: number): string {
 /** A share of a whole: never rounded up to 1.000 when something is missing. */
 function share(part: number, whole: number): string {
   const value = whole === 0 ? 0 : part / whole;
-  return value === 1 ? '1.000' : value > 0.999 ? value.toFixed(5) : value.toFixed(3);
+  return value > 0.999 && value < 1 ? value.toFixed(5) : value.toFixed(3);
 }
 
 function rate(value: number): string {
@@ -91,17 +91,24 @@ export function tableRows(results: BenchResults): string[][] {
     }
   }
   for (const run of results.overhead) {
+    const spread = (withAgent: boolean, pick: (sample: OverheadSample) => number, format: (value: number) => string): string => {
+      const values = run.samples.filter((sample) => sample.agent === withAgent).map(pick);
+      return `${format(Math.min(...values))}–${format(Math.max(...values))}`;
+    };
+    const gbits = (bps: number): string => (bps / 1e9).toFixed(1);
     rows.push([
       '2 overhead iperf3 throughput (with ÷ without)',
       run.mode,
       fixed3(run.iperfRatio),
-      `${(run.iperfWith / 1e9).toFixed(2)} vs ${(run.iperfWithout / 1e9).toFixed(2)} Gbit/s (medians of ${run.samples.length / 2})`,
+      `medians of ${run.samples.length / 2}: ${gbits(run.iperfWith)} vs ${gbits(run.iperfWithout)} Gbit/s ` +
+        `(range ${spread(true, (sample) => sample.iperfBitsPerSecond, gbits)} vs ${spread(false, (sample) => sample.iperfBitsPerSecond, gbits)})`,
     ]);
     rows.push([
       '2 overhead connection rate (with ÷ without)',
       run.mode,
       fixed3(run.connectionsRatio),
-      `${rate(run.connectionsWith)} vs ${rate(run.connectionsWithout)} conn/s`,
+      `${rate(run.connectionsWith)} vs ${rate(run.connectionsWithout)} conn/s ` +
+        `(range ${spread(true, (sample) => sample.connectionsPerSecond, rate)} vs ${spread(false, (sample) => sample.connectionsPerSecond, rate)})`,
     ]);
   }
   for (const run of results.limit) {
