@@ -17,7 +17,6 @@
 /* Writes waiting for their thread's next send: short-lived, few at a time. */
 #define FL_TLS_MAX_PENDING 4096
 #define FL_TLS_PENDING_MAX_NS 1000000000ULL
-#define FL_IPPROTO_TCP_SOCK 6
 
 /* The agent itself, in its own PID namespace (set by the loader). */
 const volatile __u64 fl_self_pidns_dev = 0;
@@ -98,7 +97,7 @@ static __always_inline int fl_tcp_conn_of(struct sock *sk, struct fl_tcp_conn *c
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
-	if (BPF_CORE_READ(sk, sk_protocol) != FL_IPPROTO_TCP_SOCK)
+	if (BPF_CORE_READ(sk, sk_protocol) != FL_IPPROTO_TCP)
 		return 0;
 	if (family == AF_INET) {
 		c->family = 4;
@@ -219,7 +218,7 @@ int fl_ssl_return(struct pt_regs *ctx)
 	r->rec.time_ns = bpf_ktime_get_ns();
 	r->rec.packets = 1;
 	r->rec.bytes = n;
-	r->rec.protocol = FL_IPPROTO_TCP_SOCK;
+	r->rec.protocol = FL_IPPROTO_TCP;
 	r->rec.payload_len = (__u16)len;
 	r->rec.payload_total = n > 0xffffffffULL ? 0xffffffffU : (__u32)n;
 	r->rec.pid = (__u32)(id >> 32);
