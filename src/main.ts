@@ -12,6 +12,7 @@ import { startHealthServer, type HealthServer } from './health/server.js';
 import { moduleLogger } from './log.js';
 import type { HttpEndpoint } from './metrics/http-listener.js';
 import { registerL7RejectionsMetric } from './metrics/l7-rejections.js';
+import { NO_CAPTURE_COUNTERS } from './metrics/agent-state.js';
 import { AgentMetrics } from './metrics/registry.js';
 import { startMetricsServer } from './metrics/server.js';
 import { CAPABILITY_NAMES, dropReasonNames, probeCapabilities, type CapabilityResults } from './native/binding.js';
@@ -136,6 +137,7 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
         peersKnown: () => peers.nodes().length,
         ...(tls ? { certificates: () => tls.state().files } : {}),
         ...(kubernetes ? { kubernetes: () => kubernetes.stats() } : {}),
+        captureCounters: () => source?.stats() ?? NO_CAPTURE_COUNTERS,
       },
     });
 

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { moduleLogger } from '../log.js';
 import { ThrottledLogger } from '../log-throttle.js';
-import { NativeSession, removeStaleAttachments, type SessionConfig, type SessionStats } from '../native/binding.js';
+import { NativeSession, removeStaleAttachments, type L7CaptureStats, type SessionConfig, type SessionStats } from '../native/binding.js';
 import { decodeRecords, type NativeRecord } from '../native/records.js';
 import { InterfaceWatcher } from './interface-watcher.js';
 import type { CaptureMode } from './mode.js';
@@ -35,7 +35,9 @@ export interface NativeSourceOptions {
   scanIntervalMs?: number;
 }
 
-const NO_NATIVE_STATS: SessionStats = { records: 0, lost: 0, malformed: 0, packets: 0, skipped: 0, attached: 0 };
+type NativeStats = SessionStats & L7CaptureStats;
+
+const NO_NATIVE_STATS: NativeStats = { records: 0, lost: 0, malformed: 0, packets: 0, skipped: 0, attached: 0, payloadLimited: 0, tlsFiles: 0, tlsUnmatched: 0 };
 
 export class NativeSource implements CaptureSource {
   readonly mode: CaptureMode;
@@ -46,7 +48,7 @@ export class NativeSource implements CaptureSource {
   private running = false;
   private loop: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
-  private lastNativeStats: SessionStats = NO_NATIVE_STATS;
+  private lastNativeStats: NativeStats = NO_NATIVE_STATS;
   private lostReported = 0;
   private lastLostCheckMs = 0;
   private recordsDecoded = 0;
@@ -108,6 +110,9 @@ export class NativeSource implements CaptureSource {
       attachedInterfaces: this.watcher.attached().length,
       errors: this.errorCount + this.watcher.errors,
       lastPollAtMs: this.lastPollAtMs,
+      payloadLimited: native.payloadLimited,
+      tlsFilesProbed: native.tlsFiles,
+      tlsUnmatched: native.tlsUnmatched,
     };
   }
 
@@ -199,10 +204,10 @@ export class NativeSource implements CaptureSource {
     }
   }
 
-  private nativeStats(): SessionStats {
+  private nativeStats(): NativeStats {
     if (this.session === undefined) return this.lastNativeStats;
     try {
-      this.lastNativeStats = this.session.stats();
+      this.lastNativeStats = { ...this.session.stats(), ...this.session.l7Stats() };
     } catch (err) {
       this.failed(err, 'capture statistics could not be read');
     }

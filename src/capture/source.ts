@@ -50,6 +50,12 @@ export interface CaptureStats {
   errors: number;
   /** Wall-clock ms of the last completed poll; 0 before the first. */
   lastPollAtMs: number;
+  /** Packets on payload ports past the payload rate limit (aggregated without their payload). */
+  payloadLimited: number;
+  /** Files carrying OpenSSL that got TLS plaintext uprobes. */
+  tlsFilesProbed: number;
+  /** TLS plaintext that could not be tied to a connection. */
+  tlsUnmatched: number;
 }
 
 export interface CaptureSource extends InterfaceLookup {

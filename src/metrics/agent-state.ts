@@ -34,7 +34,20 @@ export interface AgentStateSources {
   /** The served TLS files as last checked (certificate, key, client CA). */
   certificates?: () => readonly TlsFileStatus[];
   kubernetes?: () => KubernetesEnricherStats;
+  captureCounters?: () => CaptureCounters;
 }
+
+/** Cumulative counters of the capture beyond records (see CaptureStats). */
+export interface CaptureCounters {
+  packets: number;
+  skippedPackets: number;
+  errors: number;
+  payloadLimited: number;
+  tlsFilesProbed: number;
+  tlsUnmatched: number;
+}
+
+export const NO_CAPTURE_COUNTERS: CaptureCounters = { packets: 0, skippedPackets: 0, errors: 0, payloadLimited: 0, tlsFilesProbed: 0, tlsUnmatched: 0 };
 
 function gauge(registry: Registry, name: string, help: string, collect: (this: Gauge) => void): void {
   new Gauge({ name, help, registers: [registry], collect });
@@ -58,7 +71,7 @@ function cumulativeCounter(registry: Registry, name: string, help: string, read:
 
 /** The agent's own state as metrics: flowlens_capture_mode, flowlens_capability, record counts, and so on. */
 export function registerAgentStateMetrics(registry: Registry, sources: AgentStateSources): void {
-  const { captureMode, tlsParseEnabled, capabilities, records, flowStore, attachedInterfaces, grpcOpenStreams, peersKnown, certificates, kubernetes } = sources;
+  const { captureMode, tlsParseEnabled, capabilities, records, flowStore, attachedInterfaces, grpcOpenStreams, peersKnown, certificates, kubernetes, captureCounters } = sources;
   if (captureMode) {
     labelledGauge(registry, 'flowlens_capture_mode', 'Capture mode in use: 1 for the active mode, 0 for the others', 'mode', function () {
       const active = captureMode();
@@ -132,5 +145,15 @@ export function registerAgentStateMetrics(registry: Registry, sources: AgentStat
     cumulativeCounter(registry, 'flowlens_kubernetes_watch_restarts_total', 'Kubernetes watches re-established after they ended', () => kubernetes().watchRestarts);
     cumulativeCounter(registry, 'flowlens_kubernetes_relists_total', 'Complete Kubernetes lists (the first one and one after each 410 Gone)', () => kubernetes().relists);
     cumulativeCounter(registry, 'flowlens_kubernetes_failures_total', 'Failed Kubernetes list or watch attempts', () => kubernetes().failures);
+  }
+  if (captureCounters) {
+    cumulativeCounter(registry, 'flowlens_capture_packets_total', 'Packets the capture saw', () => captureCounters().packets);
+    cumulativeCounter(registry, 'flowlens_capture_skipped_packets_total', "Packets on excluded ports (the agent's own and capture.skipPorts), never turned into flows", () => captureCounters().skippedPackets);
+    cumulativeCounter(registry, 'flowlens_capture_errors_total', 'Failed polls, attaches and record handlers of the capture', () => captureCounters().errors);
+    cumulativeCounter(registry, 'flowlens_payload_records_limited_total', 'Packets on payload ports past the payload rate limit, aggregated without their payload', () => captureCounters().payloadLimited);
+    cumulativeCounter(registry, 'flowlens_tls_plaintext_unmatched_total', 'TLS plaintext that could not be tied to a connection', () => captureCounters().tlsUnmatched);
+    gauge(registry, 'flowlens_tls_probed_files', 'Files carrying OpenSSL with TLS plaintext uprobes attached', function () {
+      this.set(captureCounters().tlsFilesProbed);
+    });
   }
 }

@@ -76,3 +76,21 @@ describe('agent state metrics', () => {
     expect(text).not.toContain('flowlens_flow_store_capacity');
   });
 });
+
+describe('capture counters', () => {
+  it('exports packets, skipped packets, errors, payload limiting and TLS plaintext counts as read at scrape time', async () => {
+    const registry = new Registry();
+    const counters = { packets: 100, skippedPackets: 7, errors: 1, payloadLimited: 3, tlsFilesProbed: 2, tlsUnmatched: 4 };
+    registerAgentStateMetrics(registry, { captureCounters: () => counters });
+    let text = await registry.metrics();
+    expect(sampleValue(text, 'flowlens_capture_packets_total')).toBe(100);
+    expect(sampleValue(text, 'flowlens_capture_skipped_packets_total')).toBe(7);
+    expect(sampleValue(text, 'flowlens_capture_errors_total')).toBe(1);
+    expect(sampleValue(text, 'flowlens_payload_records_limited_total')).toBe(3);
+    expect(sampleValue(text, 'flowlens_tls_probed_files')).toBe(2);
+    expect(sampleValue(text, 'flowlens_tls_plaintext_unmatched_total')).toBe(4);
+    counters.packets = 150;
+    text = await registry.metrics();
+    expect(sampleValue(text, 'flowlens_capture_packets_total')).toBe(150);
+  });
+});
