@@ -11,7 +11,7 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 /** Base mode for real: eBPF taken away as on a locked-down node (AF_PACKET still allowed). */
-export const NO_BPF_WRAPPER = ['setpriv', '--inh-caps=-all', '--bounding-set=-bpf,-sys_admin,-perfmon,-net_admin', '--'];
+const NO_BPF_WRAPPER = ['setpriv', '--inh-caps=-all', '--bounding-set=-bpf,-sys_admin,-perfmon,-net_admin', '--'];
 
 export const BENCH_NODE_NAME = 'bench-node';
 

@@ -20,7 +20,7 @@ export interface CompletenessStep {
   seconds: number;
 }
 
-export const COMPLETENESS_STEPS: readonly CompletenessStep[] = [
+const COMPLETENESS_STEPS: readonly CompletenessStep[] = [
   { protocol: 'tcp', targetRate: 1_000, seconds: 3 },
   { protocol: 'tcp', targetRate: 5_000, seconds: 3 },
   { protocol: 'tcp', targetRate: 20_000, seconds: 3 },
@@ -69,7 +69,7 @@ const MAX_UDP_PER_SECOND = 250_000;
 // Room for every flow of the largest step (~10 per connection), so a follower that falls
 // behind during a step still catches up afterwards; about 0.5 KB of memory per flow held.
 const BUFFER_CAPACITY = 524_287;
-const SETTLE_QUIET_MS = 1_500;
+const SETTLE_QUIET_MS = 2_000;
 // tcpdump (libpcap's TPACKET_V3 ring) hands over a block of packets only when it is full or
 // its timeout (1 s in tcpdump) expires: it stops no sooner than this after the load.
 const TCPDUMP_FLUSH_MS = 2_000;
@@ -132,7 +132,12 @@ export async function measureCompleteness(pair: PodPair, mode: BenchMode): Promi
       const cores: Record<string, number> = { ...cpu.finish(), generator: Math.round(generatorCores * 100) / 100 };
       const stepSet = delivered[index]!;
       const settleStart = performance.now();
-      while (stepSet.size < opened && performance.now() - settleStart < SETTLE_MAX_MS && performance.now() - lastDeliveryMs < SETTLE_QUIET_MS) {
+      // Done when every connection arrived, or nothing arrived for a while since the load ended.
+      while (
+        stepSet.size < opened &&
+        performance.now() - settleStart < SETTLE_MAX_MS &&
+        performance.now() - Math.max(lastDeliveryMs, settleStart) < SETTLE_QUIET_MS
+      ) {
         await delay(SETTLE_POLL_MS);
       }
       // tcpdump stops once the agent had its chance to deliver, and not before its last block is out.

@@ -141,10 +141,6 @@ export class FlowStream {
     this.ended.catch(() => undefined);
   }
 
-  lostTotal(): number {
-    return Object.values(this.lost).reduce((sum, count) => sum + count, 0);
-  }
-
   cancel(): void {
     this.cancelled = true;
     this.call.cancel();

@@ -15,7 +15,8 @@ import type { PodPair } from './topology.js';
 // Measurement 3: how close the agent's whole path (kernel ring -> decode -> store -> GetFlows
 // stream -> client) comes to what a native-only consumer drains from an identical session
 // on the same interfaces, in the same run, under the same UDP flood. One record per packet
-// (--capture-aggregate false), so events = packets seen per interface.
+// (--capture-aggregate false), so events = packets seen per interface (plus the kernel's drop
+// events, which the drop tracepoint reports machine-wide).
 
 const DRAIN_SCRIPT = fileURLToPath(new URL('./native-drain.js', import.meta.url));
 const PORT_BASE = 40_000;
@@ -54,6 +55,8 @@ export interface LimitRun {
     lostToClient: Record<string, number>;
     recordsRead: number;
     flowsProcessed: number;
+    /** Agent CPU from the load's start until its client went quiet (ingest, store, metrics and
+     * streaming to one follow client) per million flows processed. */
     cpuSecondsPerMillionFlows: number;
   };
   nativeRaw: ConsumerFigures;

@@ -75,7 +75,7 @@ export function checkGoals(results: Pick<BenchResults, 'completeness' | 'overhea
 }
 
 /** Rows of: what, mode, ratio, absolute figures. */
-export function tableRows(results: BenchResults): string[][] {
+function tableRows(results: BenchResults): string[][] {
   const rows: string[][] = [];
   for (const run of results.completeness) {
     for (const step of run.steps) {

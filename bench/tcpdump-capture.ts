@@ -23,7 +23,6 @@ const IPPROTO_UDP = 17;
 export interface CapturedTuples {
   /** `proto src:sport>dst:dport` keys. */
   tuples: Set<string>;
-  packets: number;
   droppedByKernel: number;
 }
 
@@ -71,9 +70,9 @@ export async function startTcpdump(iface: string, filter: string): Promise<Tcpdu
       await exited;
       clearTimeout(timer);
       const dropped = /(\d+) packets? dropped by kernel/.exec(stderr);
-      const captured = readPcapTuples(file);
+      const tuples = readPcapTuples(file);
       rmSync(dir, { recursive: true, force: true });
-      return { ...captured, droppedByKernel: dropped ? Number(dropped[1]) : 0 };
+      return { tuples, droppedByKernel: dropped ? Number(dropped[1]) : 0 };
     },
   };
 }
@@ -83,11 +82,10 @@ function ipv4(buf: Buffer, at: number): string {
 }
 
 /** Distinct IPv4 TCP/UDP 5-tuples in an Ethernet pcap file. */
-export function readPcapTuples(file: string): Omit<CapturedTuples, 'droppedByKernel'> {
+function readPcapTuples(file: string): Set<string> {
   const buf = readFileSync(file);
   const tuples = new Set<string>();
-  let packets = 0;
-  if (buf.length < PCAP_HEADER_BYTES) return { tuples, packets };
+  if (buf.length < PCAP_HEADER_BYTES) return tuples;
   const magic = buf.readUInt32LE(0);
   if (magic !== PCAP_MAGIC_LE_US && magic !== PCAP_MAGIC_LE_NS) throw new Error(`${file}: not a little-endian pcap file`);
   let at = PCAP_HEADER_BYTES;
@@ -95,7 +93,6 @@ export function readPcapTuples(file: string): Omit<CapturedTuples, 'droppedByKer
     const length = buf.readUInt32LE(at + 8);
     const frame = buf.subarray(at + PCAP_RECORD_HEADER_BYTES, at + PCAP_RECORD_HEADER_BYTES + length);
     at += PCAP_RECORD_HEADER_BYTES + length;
-    packets++;
     if (frame.length < ETHERNET_HEADER_BYTES + 20 || frame.readUInt16BE(ETHERTYPE_OFFSET) !== ETHERTYPE_IPV4) continue;
     const ip = ETHERNET_HEADER_BYTES;
     const protocol = frame[ip + 9];
@@ -105,5 +102,5 @@ export function readPcapTuples(file: string): Omit<CapturedTuples, 'droppedByKer
       tupleKey(protocol === IPPROTO_TCP ? 'TCP' : 'UDP', ipv4(frame, ip + 12), frame.readUInt16BE(l4), ipv4(frame, ip + 16), frame.readUInt16BE(l4 + 2)),
     );
   }
-  return { tuples, packets };
+  return tuples;
 }
