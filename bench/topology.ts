@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 
 // A node in miniature, as in the tests: two pod namespaces whose veths meet on a bridge on
 // the host side. The agent attaches to the host-side veths; traffic runs only between
@@ -30,6 +31,11 @@ function ip(...args: string[]): void {
 
 function sysctl(ns: string, settings: readonly string[]): void {
   execFileSync('nsenter', [`--net=/var/run/netns/${ns}`, '--', 'sysctl', '-q', '-w', ...settings], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Our own host-side links send no IPv6 router solicitations into the counts either. */
+function hostIpv6Off(link: string): void {
+  writeFileSync(`/proc/sys/net/ipv6/conf/${link}/disable_ipv6`, '1');
 }
 
 function quietly(fn: () => void): void {
@@ -65,12 +71,14 @@ export function createPodPair(): PodPair {
     ip('netns', 'add', pair.nsA);
     ip('netns', 'add', pair.nsB);
     ip('link', 'add', pair.bridge, 'type', 'bridge');
+    hostIpv6Off(pair.bridge);
     ip('link', 'set', pair.bridge, 'up');
     for (const [ns, hostIf, v4] of [
       [pair.nsA, pair.hostIfA, pair.ipA],
       [pair.nsB, pair.hostIfB, pair.ipB],
     ] as const) {
       ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+      hostIpv6Off(hostIf);
       ip('link', 'set', hostIf, 'master', pair.bridge);
       ip('link', 'set', hostIf, 'up');
       ip('-n', ns, 'link', 'set', 'lo', 'up');
