@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make -s -C native
-stamp=dist/.tsbuildinfo
+stamp=dist/.build-stamp
 if [ ! -f "$stamp" ] || [ -n "$(find src bench protos tsconfig.json package-lock.json -newer "$stamp" -print -quit)" ]; then
+  # The stamp is taken before tsc starts, so a file edited while it runs is compiled next time.
+  started=$(mktemp)
   node_modules/.bin/tsc -p tsconfig.json
-  touch "$stamp"
+  mv "$started" "$stamp"
 fi

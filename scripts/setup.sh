@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make pkg-config
-  iproute2 iputils-ping util-linux libcap2-bin prometheus tcpdump iperf3 curl openssl)
+  iproute2 iputils-ping util-linux libcap2-bin prometheus tcpdump iperf3 curl openssl linux-perf)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
