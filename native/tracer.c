@@ -3,6 +3,8 @@
  * asked for, records drained from the ring buffer, and a sweep that reports the last counts
  * of flows that went idle. */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,6 +91,27 @@ static int fl_size_tls_maps(struct flowlens_bpf *skel, int tls)
 	return err;
 }
 
+/* The verifier gives up with EAGAIN when a signal is pending for the loading thread, and
+ * libbpf's own retries (5) do not outlast a profiler's SIGPROF every few microseconds (node
+ * --cpu-prof): so no signal reaches this thread while it loads. Thread-directed signals wait
+ * until the mask is restored; process-directed ones go to another thread. Faults stay
+ * deliverable (a blocked synchronous fault would kill the process). */
+static int fl_load_without_signals(struct flowlens_bpf *skel)
+{
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS };
+	sigset_t blocked, previous;
+	unsigned i;
+	int err;
+
+	sigfillset(&blocked);
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		sigdelset(&blocked, faults[i]);
+	pthread_sigmask(SIG_BLOCK, &blocked, &previous);
+	err = flowlens_bpf__load(skel);
+	pthread_sigmask(SIG_SETMASK, &previous, NULL);
+	return err;
+}
+
 int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct flowlens_bpf **out)
 {
 	struct flowlens_bpf *skel;
@@ -139,7 +162,7 @@ int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct f
 	if (!err)
 		err = fl_size_tls_maps(skel, tls);
 	if (!err)
-		err = flowlens_bpf__load(skel);
+		err = fl_load_without_signals(skel);
 	if (err) {
 		flowlens_bpf__destroy(skel);
 		return err < 0 ? err : -EINVAL;
