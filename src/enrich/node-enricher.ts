@@ -1,7 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import type { Endpoint, Flow } from '../proto/flow.js';
 import type { FlowEnricher } from './flow-enricher.js';
-import { canonicalIp } from './ip-text.js';
+import { canonicalIp } from '../ip-text.js';
 
 // Cilium's reserved identity for the local host: what Hubble shows for traffic from or to
 // the node itself (kubelet probes, hostNetwork pods), which has no pod to describe it.

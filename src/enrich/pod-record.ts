@@ -1,6 +1,6 @@
 import type { Workload } from '../proto/flow.js';
 import { podIdentityLabels } from './identity-labels.js';
-import { canonicalIp } from './ip-text.js';
+import { canonicalIp } from '../ip-text.js';
 import { workloadsOf, type OwnerReference } from './workloads.js';
 
 // What enrichment keeps of a Pod: a few strings instead of the whole object, so watching

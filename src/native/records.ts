@@ -1,5 +1,6 @@
 // Decodes the fixed-layout records of native/record.h (mirrored here; keep them in step).
 import { FlowlensError } from '../errors.js';
+import { formatIPv4, formatIPv6 } from '../ip-text.js';
 
 export type RecordKind = 'flow' | 'drop' | 'sock' | 'payload' | 'tls';
 export type EmitReason = 'new' | 'flags' | 'report' | 'packet' | 'none';
@@ -75,36 +76,6 @@ const REASONS: Record<number, EmitReason> = { 0: 'none', 1: 'new', 2: 'flags', 3
 const DIRECTION_INGRESS = 1;
 const DIRECTION_EGRESS = 2;
 
-function ipv4Text(buf: Buffer, at: number): string {
-  return `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`;
-}
-
-/** RFC 5952 text: lower-case hex, leading zeros dropped, the longest run of 2+ zero groups as `::`;
- * IPv4-mapped addresses end in dotted decimal. */
-function ipv6Text(buf: Buffer, at: number): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push(buf.readUInt16BE(at + 2 * i));
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `::ffff:${ipv4Text(buf, at + 12)}`;
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let end = i;
-    while (end < 8 && groups[end] === 0) end++;
-    if (end - i > bestLength) {
-      bestStart = i;
-      bestLength = end - i;
-    }
-    i = end;
-  }
-  const hex = (from: number, to: number): string => groups.slice(from, to).map((g) => g.toString(16)).join(':');
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
-}
-
 function decodeOne(buf: Buffer, at: number, size: number): NativeRecord | undefined {
   const kind = KINDS[buf[at + OFFSET_KIND]!];
   const reason = REASONS[buf[at + OFFSET_REASON]!];
@@ -112,7 +83,7 @@ function decodeOne(buf: Buffer, at: number, size: number): NativeRecord | undefi
   const direction = buf[at + OFFSET_DIRECTION];
   if (kind === undefined || reason === undefined || (family !== 4 && family !== 6)) return undefined;
   if (direction !== DIRECTION_INGRESS && direction !== DIRECTION_EGRESS) return undefined;
-  const text = family === 4 ? ipv4Text : ipv6Text;
+  const text = family === 4 ? formatIPv4 : formatIPv6;
   const record: NativeRecord = {
     kind,
     reason,

@@ -1,4 +1,4 @@
-import { formatIPv4, formatIPv6 } from './ip-text.js';
+import { formatIPv4, formatIPv6 } from '../../ip-text.js';
 
 // A DNS message (RFC 1035) from the first bytes of a UDP datagram or of a TCP stream.
 // Only the header, the questions and the answer section are read: that is all a flow

@@ -34,7 +34,9 @@ export const TYPE = { A: 1, NS: 2, CNAME: 5, MX: 15, TXT: 16, AAAA: 28, HTTPS: 6
 export function ipBytes(ip: string): Buffer {
   if (isIPv4(ip)) return Buffer.from(ip.split('.').map(Number));
   if (!isIPv6(ip)) throw new Error(`not an IP: ${ip}`);
-  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
+  // The URL parser writes all-hex groups, also for an IPv4-mapped address's dotted tail.
+  const hex = new URL(`http://[${ip}]`).hostname.slice(1, -1);
+  const [head, tail] = hex.includes('::') ? hex.split('::') : [hex, undefined];
   const headGroups = head === '' || head === undefined ? [] : head.split(':');
   const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
   const zeros = tail === undefined ? [] : new Array<string>(8 - headGroups.length - tailGroups.length).fill('0');
