@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as delay } from 'node:timers/promises';
 import { moduleLogger } from '../log.js';
 import { ThrottledLogger } from '../log-throttle.js';
 import { NativeSession, removeStaleAttachments, type L7CaptureStats, type SessionConfig, type SessionStats } from '../native/binding.js';
@@ -20,6 +20,8 @@ const DEFAULT_POLL_TIMEOUT_MS = 50;
 // A batch under a quarter of a buffer means the rings are nearly empty: let records
 // gather briefly instead of paying a pool round trip for a handful.
 const SMALL_BATCH_DELAY_MS = 5;
+// Records handed to the pipeline between two event-loop turns.
+const DELIVERY_SLICE_RECORDS = 64;
 const POLL_ERROR_PAUSE_MS = 200;
 const LOST_CHECK_INTERVAL_MS = 100;
 const ERROR_LOG_INTERVAL_MS = 10_000;
@@ -149,7 +151,7 @@ export class NativeSource implements CaptureSource {
       const filled = this.buffers[filling]!;
       filling ^= 1;
       if (bytes >= filled.length >> 2 && this.running) next = this.pollInto(session, this.buffers[filling]!);
-      if (bytes > 0) this.deliver(filled, bytes);
+      if (bytes > 0) await this.deliver(filled, bytes);
       this.reportLost(false);
       if (next === undefined && this.running) {
         if (bytes < 0) await delay(POLL_ERROR_PAUSE_MS);
@@ -171,7 +173,12 @@ export class NativeSource implements CaptureSource {
     }
   }
 
-  private deliver(buffer: Buffer, bytes: number): void {
+  /**
+   * Hands decoded records to the handlers in slices, yielding to the event loop between
+   * slices: a full poll batch takes long enough to process that gRPC writes (a follower's
+   * GetFlows stream) would otherwise wait for the whole batch.
+   */
+  private async deliver(buffer: Buffer, bytes: number): Promise<void> {
     this.batch = [];
     try {
       this.malformedBytes += decodeRecords(buffer, bytes, this.collect);
@@ -179,12 +186,14 @@ export class NativeSource implements CaptureSource {
       this.failed(err, 'capture records could not be decoded');
     }
     const records = this.batch;
-    if (records.length === 0) return;
     this.recordsDecoded += records.length;
-    try {
-      this.options.handlers.onRecords(records);
-    } catch (err) {
-      this.failed(err, 'capture record handler failed');
+    for (let start = 0; start < records.length; start += DELIVERY_SLICE_RECORDS) {
+      if (start > 0) await yieldToEventLoop();
+      try {
+        this.options.handlers.onRecords(start === 0 && records.length <= DELIVERY_SLICE_RECORDS ? records : records.slice(start, start + DELIVERY_SLICE_RECORDS));
+      } catch (err) {
+        this.failed(err, 'capture record handler failed');
+      }
     }
   }
 

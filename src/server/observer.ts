@@ -22,6 +22,7 @@ const log = moduleLogger('observer');
 
 export const SERVER_VERSION_METADATA_KEY = 'hubble-server-version';
 const NS_PER_MS = 1_000_000;
+const MAX_QUEUED_RESPONSES = 256;
 
 export interface ObserverOptions {
   store: FlowStoreReader;
@@ -116,7 +117,9 @@ export function createObserverService(options: ObserverOptions): ObserverService
             call.end();
             return;
           }
-          if (!call.write(toResponse(step, mask))) {
+          // Past the stream's small high-water mark, keep a bounded queue of responses so a
+          // follower gets many per event-loop turn while capture keeps the loop busy.
+          if (!call.write(toResponse(step, mask)) && call.writableLength >= MAX_QUEUED_RESPONSES) {
             awaitingDrain = true;
             call.once('drain', () => {
               awaitingDrain = false;
