@@ -1,6 +1,8 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import type { Flow } from '../proto/flow.js';
+import { BatchedCounter } from './batched-counter.js';
 import type { FlowMetricHandler } from './flow-metric-handler.js';
+import { LabelTree } from './label-tree.js';
 
 // Methods and protocols come from parsed traffic: anything unusual shares one label value,
 // so a peer sending garbage cannot grow the label space.
@@ -35,22 +37,24 @@ function reporterLabel(flow: Flow): string {
  */
 export class HttpHandler implements FlowMetricHandler {
   readonly name = 'http';
-  private requests!: Counter<'method' | 'protocol' | 'reporter'>;
-  private responses!: Counter<'method' | 'protocol' | 'status' | 'reporter'>;
+  private requests!: BatchedCounter<[method: string, protocol: string, reporter: string]>;
+  private responses!: BatchedCounter<[method: string, protocol: string, status: string, reporter: string]>;
   private duration!: Histogram<'method' | 'reporter'>;
+  // prom-client takes histogram observations one by one; the cache spares a label object per response.
+  private readonly durationLabels = new LabelTree(['method', 'reporter'], (labels) => labels);
 
   init(registry: Registry): void {
-    this.requests = new Counter({
+    this.requests = new BatchedCounter({
       name: 'hubble_http_requests_total',
       help: 'Count of HTTP requests',
       labelNames: ['method', 'protocol', 'reporter'],
-      registers: [registry],
+      registry,
     });
-    this.responses = new Counter({
+    this.responses = new BatchedCounter({
       name: 'hubble_http_responses_total',
       help: 'Count of HTTP responses',
       labelNames: ['method', 'protocol', 'status', 'reporter'],
-      registers: [registry],
+      registry,
     });
     this.duration = new Histogram({
       name: 'hubble_http_request_duration_seconds',
@@ -67,10 +71,10 @@ export class HttpHandler implements FlowMetricHandler {
     const method = methodLabel(http.method);
     const reporter = reporterLabel(flow);
     if (l7.type === 'REQUEST') {
-      this.requests.inc({ method, protocol: protocolLabel(http.protocol), reporter });
+      this.requests.inc(method, protocolLabel(http.protocol), reporter);
     } else if (l7.type === 'RESPONSE') {
-      this.responses.inc({ method, protocol: protocolLabel(http.protocol), status: statusLabel(http.code), reporter });
-      this.duration.observe({ method, reporter }, (l7.latency_ns ?? 0) / NANOSECONDS_PER_SECOND);
+      this.responses.inc(method, protocolLabel(http.protocol), statusLabel(http.code), reporter);
+      this.duration.observe(this.durationLabels.get(method, reporter), (l7.latency_ns ?? 0) / NANOSECONDS_PER_SECOND);
     }
   }
 }
