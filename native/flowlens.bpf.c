@@ -231,17 +231,23 @@ int fl_tc_egress(struct __sk_buff *skb)
 	return fl_tc(skb, FL_DIR_EGRESS);
 }
 
+/* Whether the running kernel knows this drop reason and it is `reason`; values differ between
+ * kernels, so they come from its BTF (CO-RE), never from our vmlinux.h. */
+#define FL_DROP_REASON_IS(reason, name)                                   \
+	(bpf_core_enum_value_exists(enum skb_drop_reason, name) &&         \
+	 (reason) == bpf_core_enum_value(enum skb_drop_reason, name))
+
+/* Frees that are not drops on the network path: packets delivered or not dropped yet, the
+ * untyped kfree_skb(), and socket queues freed in bulk when their owner closes them
+ * (QUEUE_PURGE, e.g. unaccepted connections of a closed listener; SOCKET_CLOSE, "socket is
+ * close()d"). Kept: every reason for a packet arriving or leaving and being refused. */
 static __always_inline int fl_drop_ignored(enum skb_drop_reason reason)
 {
-	if (reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
-		return 1;
-	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
-	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
-		return 1;
-	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_NOT_DROPPED_YET) &&
-	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_NOT_DROPPED_YET))
-		return 1;
-	return 0;
+	return FL_DROP_REASON_IS(reason, SKB_NOT_DROPPED_YET) ||
+	       FL_DROP_REASON_IS(reason, SKB_CONSUMED) ||
+	       FL_DROP_REASON_IS(reason, SKB_DROP_REASON_NOT_SPECIFIED) ||
+	       FL_DROP_REASON_IS(reason, SKB_DROP_REASON_QUEUE_PURGE) ||
+	       FL_DROP_REASON_IS(reason, SKB_DROP_REASON_SOCKET_CLOSE);
 }
 
 SEC("tp_btf/kfree_skb")
