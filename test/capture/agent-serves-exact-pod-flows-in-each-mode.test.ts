@@ -129,5 +129,5 @@ describe.each(CASES)('the agent as %s with --tls-parse %s (%s mode)', (wrapper, 
     } finally {
       pair.cleanup();
     }
-  });
+  }, 150_000);
 });
