@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { finished as finishedWithin, nodeScriptArgv, ready as readyWithin } from '../helpers/namespace-process.js';
 import type { PodPair } from '../helpers/netns.js';
 
 // Known traffic between the two pod namespaces of a PodPair, made by small node scripts
@@ -6,43 +7,11 @@ import type { PodPair } from '../helpers/netns.js';
 
 const EXCHANGE_TIMEOUT_MS = 15_000;
 
-function finished(child: ChildProcess, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${what} timed out; stderr: ${err}`));
-    }, EXCHANGE_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${what} exited with ${code}; stderr: ${err}`));
-    });
-  });
-}
-
-function ready(child: ChildProcess, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not get ready`)), EXCHANGE_TIMEOUT_MS);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited early with ${code}`));
-    });
-  });
-}
+const finished = (child: ChildProcess, what: string): Promise<string> => finishedWithin(child, what, EXCHANGE_TIMEOUT_MS);
+const ready = (child: ChildProcess, what: string): Promise<void> => readyWithin(child, what, EXCHANGE_TIMEOUT_MS);
 
 function node(pair: PodPair, ns: string, script: string, ...args: string[]): ChildProcess {
-  return pair.spawn(ns, [process.execPath, '--input-type=module', '-e', script, '--', ...args]);
+  return pair.spawn(ns, nodeScriptArgv(script, args));
 }
 
 const TCP_SERVER = `

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { finished as finishedWithin, nodeScriptArgv, ready, spawnInNamespace } from '../helpers/namespace-process.js';
 
 // Real L7 traffic between the pod namespaces of a test: a tiny DNS server, HTTP and HTTPS
 // servers written with node, and real clients (node's resolver, curl, node's https). Every
@@ -11,31 +12,12 @@ import { join } from 'node:path';
 const RUN_TIMEOUT_MS = 20_000;
 const READY_TIMEOUT_MS = 20_000;
 
-function inNamespace(ns: string, argv: readonly string[]): ChildProcess {
-  return spawn('nsenter', [`--net=/var/run/netns/${ns}`, '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+function nodeScript(ns: string, script: string, args: readonly (string | number)[], nodeBinary?: string): ChildProcess {
+  return spawnInNamespace(ns, nodeScriptArgv(script, args, nodeBinary));
 }
 
-function nodeScript(ns: string, script: string, args: readonly (string | number)[], nodeBinary = process.execPath): ChildProcess {
-  return inNamespace(ns, [nodeBinary, '--input-type=module', '-e', script, '--', ...args.map(String)]);
-}
-
-function finished(child: ChildProcess, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${what} timed out; stderr: ${err}`));
-    }, RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out.trim());
-      else reject(new Error(`${what} exited with ${code}; stderr: ${err}`));
-    });
-  });
+async function finished(child: ChildProcess, what: string): Promise<string> {
+  return (await finishedWithin(child, what, RUN_TIMEOUT_MS)).trim();
 }
 
 export interface Server {
@@ -46,24 +28,7 @@ export interface Server {
 /** Starts a node script that prints "ready" once it listens. */
 async function startServer(ns: string, script: string, args: readonly (string | number)[], nodeBinary?: string): Promise<Server> {
   const child = nodeScript(ns, script, args, nodeBinary);
-  let err = '';
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not get ready; stderr: ${err}`));
-    }, READY_TIMEOUT_MS);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early with ${code}; stderr: ${err}`));
-    });
-  });
+  await ready(child, 'server', READY_TIMEOUT_MS);
   return { pid: child.pid!, stop: () => child.kill('SIGKILL') };
 }
 
@@ -172,7 +137,7 @@ export async function sendJunkDatagram(ns: string, host: string, port: number): 
 
 /** Runs curl in a namespace; `-w` output is the result. */
 export function curl(ns: string, args: readonly string[]): Promise<string> {
-  return finished(inNamespace(ns, ['curl', '--silent', '--show-error', '--max-time', '10', '--output', '/dev/null', ...args]), `curl ${args.join(' ')}`);
+  return finished(spawnInNamespace(ns, ['curl', '--silent', '--show-error', '--max-time', '10', '--output', '/dev/null', ...args]), `curl ${args.join(' ')}`);
 }
 
 /** An HTTPS GET with node's own https client; resolves to the status code and the client's port. */

@@ -1,59 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { finished, nodeScriptArgv, ready, spawnInNamespace } from '../helpers/namespace-process.js';
 
 // Known traffic inside the pod namespaces, made with small node scripts and ping, run
 // asynchronously so that the capture keeps polling meanwhile. Every run is bounded in time.
 
 const RUN_TIMEOUT_MS = 20_000;
 
-function inNamespace(ns: string, argv: readonly string[]): ChildProcess {
-  return spawn('nsenter', [`--net=/var/run/netns/${ns}`, '--', ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
-function outcome(child: ChildProcess, what: string, input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${what} timed out; stderr: ${err}`));
-    }, RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${what} exited with ${code}; stderr: ${err}`));
-    });
-    child.stdin?.end(input);
-  });
-}
-
 /** Runs a command in a namespace to completion; resolves to its stdout. */
 export function run(ns: string, argv: readonly string[], input?: string): Promise<string> {
-  return outcome(inNamespace(ns, argv), argv.join(' '), input);
+  return finished(spawnInNamespace(ns, argv), argv.join(' '), RUN_TIMEOUT_MS, input);
 }
 
 function nodeScript(ns: string, script: string, args: readonly (string | number)[]): ChildProcess {
-  return inNamespace(ns, [process.execPath, '--input-type=module', '-e', script, '--', ...args.map(String)]);
+  return spawnInNamespace(ns, nodeScriptArgv(script, args));
 }
 
 /** A server that prints "ready" once listening; stopped with kill(). */
 async function startServer(ns: string, script: string, args: readonly (string | number)[]): Promise<ChildProcess> {
   const child = nodeScript(ns, script, args);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not get ready')), RUN_TIMEOUT_MS);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early with ${code}`));
-    });
-  });
+  await ready(child, 'server', RUN_TIMEOUT_MS);
   return child;
 }
 
@@ -115,12 +80,12 @@ export async function withUdpServer<T>(ns: string, family: 4 | 6, port: number, 
 
 /** Connects, sends `bytes`, closes; resolves to the client's port, or the error code when refused. */
 export async function tcpClient(ns: string, host: string, port: number, bytes: number): Promise<string> {
-  return (await outcome(nodeScript(ns, TCP_CLIENT, [host, port, bytes]), `tcp client to ${host}:${port}`)).trim();
+  return (await finished(nodeScript(ns, TCP_CLIENT, [host, port, bytes]), `tcp client to ${host}:${port}`, RUN_TIMEOUT_MS)).trim();
 }
 
 /** Sends `count` one-byte datagrams from localPort, one after the other. */
 export async function udpSend(ns: string, family: 4 | 6, host: string, port: number, count: number, localPort: number): Promise<void> {
-  await outcome(nodeScript(ns, UDP_SENDER, [`udp${family}`, host, port, count, localPort]), `udp to ${host}:${port}`);
+  await finished(nodeScript(ns, UDP_SENDER, [`udp${family}`, host, port, count, localPort]), `udp to ${host}:${port}`, RUN_TIMEOUT_MS);
 }
 
 export async function ping(ns: string, host: string, count: number): Promise<void> {
