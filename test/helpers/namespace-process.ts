@@ -37,7 +37,7 @@ export function finished(child: ChildProcess, what: string, timeoutMs: number, i
   });
 }
 
-/** Resolves once the child prints "ready"; rejects if it exits first, or kills it after timeoutMs. */
+/** Resolves once the child prints "ready"; rejects if it exits first, or kills it after timeoutMs. Ends its stdin. */
 export function ready(child: ChildProcess, what: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let err = '';
@@ -56,5 +56,6 @@ export function ready(child: ChildProcess, what: string, timeoutMs: number): Pro
       clearTimeout(timer);
       reject(new Error(`${what} exited early with ${code}; stderr: ${err}`));
     });
+    child.stdin?.end();
   });
 }
