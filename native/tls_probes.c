@@ -1,7 +1,7 @@
 /* Finds OpenSSL in the processes that run here and attaches the TLS plaintext programs to it.
  *
  * Every executable file a process maps (/proc/<pid>/maps) is examined once, through the
- * process's own root (/proc/<pid>/root/...), so that files inside containers are found too.
+ * process's own root (the proc root link of each process), so that files inside containers are found too.
  * A file that defines SSL_read and SSL_write (libssl, or a binary carrying OpenSSL
  * statically, such as node) gets an entry and a return probe on each of SSL_read,
  * SSL_read_ex, SSL_write and SSL_write_ex; the function travels as the BPF cookie. A uprobe
