@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 
@@ -87,10 +87,6 @@ export async function holdConnections(dial: Dial, count: number, greeting: Buffe
       for (const socket of sockets) socket.destroy();
     },
   };
-}
-
-export function isSocket(duplex: Duplex): duplex is Socket {
-  return 'remoteAddress' in duplex;
 }
 
 // --- HTTP/2 framing ---
