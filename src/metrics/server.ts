@@ -17,10 +17,19 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   const { registry } = options;
   const failures = new ThrottledLogger(log, FAILURE_LOG_INTERVAL_MS);
 
+  // One collection at a time, shared by every request that arrives while it runs: a collection
+  // costs milliseconds of the event loop, and pipelined or parallel requests would otherwise
+  // multiply it (500 pipelined requests held the loop for seconds).
+  let collecting: Promise<string> | undefined;
+  const collect = (): Promise<string> =>
+    (collecting ??= registry.metrics().finally(() => {
+      collecting = undefined;
+    }));
+
   const metrics = async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let text: string;
     try {
-      text = await registry.metrics();
+      text = await collect();
     } catch (err) {
       // The detail stays in the log: this port answers anyone who can reach it.
       failures.error({ detail: err instanceof Error ? err.message : String(err) }, 'collecting metrics failed');

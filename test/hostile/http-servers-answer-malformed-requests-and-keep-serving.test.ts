@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthChecks } from '../../src/health/health-checks.js';
 import { startHealthServer, type HealthServer } from '../../src/health/server.js';
@@ -42,6 +43,30 @@ describe('the metrics and health servers answer hostile requests and keep servin
     const statuses = [...result.received.toString('latin1').matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]));
     expect(statuses).toHaveLength(count);
     expect(statuses.filter((s, i) => s !== (i % 2 === 0 ? 200 : 404))).toEqual([]);
+  });
+
+  it('collects the metrics once for requests that arrive together, pipelined or in parallel', async () => {
+    let collections = 0;
+    const registry = new (class extends Registry {
+      override metrics(): Promise<string> {
+        collections += 1;
+        return super.metrics();
+      }
+    })();
+    const server = await startMetricsServer({ address: { host: '127.0.0.1', port: 0 }, registry });
+    try {
+      const count = 100;
+      const result = await exchange(dialTcp(server.port), ['HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(count)], {
+        timeoutMs: 10_000,
+        done: (received) => (received.toString('latin1').match(/^HTTP\/1\.1 200/gm) ?? []).length >= count,
+      });
+      expect((result.received.toString('latin1').match(/^HTTP\/1\.1 200/gm) ?? []).length).toBe(count);
+      expect(collections).toBeLessThan(count / 10);
+      const parallel = await Promise.all(Array.from({ length: 20 }, async () => (await fetch(`http://127.0.0.1:${server.port}/metrics`)).status));
+      expect(parallel.every((status) => status === 200)).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 
   it('answers a client that sends its headers too slowly 408 and closes the connection', async () => {
