@@ -15,12 +15,15 @@ const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
 // Limits of the gRPC server, on the TCP address and the unix socket alike. Each is an option
 // grpc-js 1.14 implements (src/server.ts and src/server-interceptors.ts in @grpc/grpc-js); the
 // README's "Security and limits" section lists them. grpc-js has no server-side keepalive
-// enforcement (grpc-go's EnforcementPolicy: MinTime, PermitWithoutStream), so client pings are
-// not policed here; Node's HTTP/2 layer (nghttp2) bounds queued control frames.
+// enforcement (grpc-go's EnforcementPolicy: MinTime, PermitWithoutStream) and no cap on
+// connections, so neither is set here (test/hostile/ floods pings and holds idle connections).
 
-/** A request message larger than this is RESOURCE_EXHAUSTED. A GetFlowsRequest with hundreds of filters is a few KiB. */
+/**
+ * A request message larger than this is RESOURCE_EXHAUSTED. A hubble CLI request is tens of
+ * bytes; 21 filters of 170 values each encode to 64 KB (test/hostile/).
+ */
 export const MAX_RECEIVE_MESSAGE_BYTES = 1024 * 1024;
-/** A response message larger than this is RESOURCE_EXHAUSTED (a flow is a few KiB at most). */
+/** A response message larger than this is RESOURCE_EXHAUSTED (one flow, L7 fields included, is far smaller). */
 export const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Streams open at once on one connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); further ones are refused. */
 export const MAX_CONCURRENT_STREAMS = 100;

@@ -104,6 +104,7 @@ async function attackHttp(entry: string, port: number, path: string, tally: Tall
     timeoutMs: 10_000,
     done: (received) => answers(received) >= pipelined,
   });
+  if (answers(inOrder.received) !== pipelined) { const t = Date.now(); const st = (await fetch(`http://127.0.0.1:${port}${path}`)).status; const again = await exchange(dial, [`HEAD ${path} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(3)], { timeoutMs: 3000 }); console.log('DBG', entry, inOrder.elapsedMs, st, Date.now() - t, JSON.stringify(again.received.toString('latin1').slice(0, 300))); }
   expect(answers(inOrder.received)).toBe(pipelined);
   tally.add(entry, pipelined);
   await exchange(dial, [`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n`, Buffer.alloc(1 << 20)], { timeoutMs: SHORT_MS });
@@ -296,8 +297,11 @@ async function stillServes(agent: AgentProcess, pid: number, pair: PodPair, clie
   expect(agent.child.pid).toBe(pid);
   process.kill(pid, 0);
   const stream = collect<{ flow?: Flow }>(client, 'GetFlows', { follow: true, whitelist: [{ source_ip: [pair.ipA], protocol: ['icmp'] }] });
+  // The server sends its version metadata when the call arrives: from then on, new flows reach the stream.
+  let arrived = false;
+  stream.call.once('metadata', () => (arrived = true));
   try {
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the GetFlows call at the server', () => arrived);
     pair.exec(pair.nsA, ['ping', '-c', '2', '-i', '0.2', '-W', '2', pair.ipB]);
     await waitFor('an echo request on GetFlows after the attack', () => stream.received.some((r) => r.flow?.l4?.ICMPv4?.type === 8), 30_000);
   } finally {
@@ -373,7 +377,7 @@ describe('an agent under garbage on every entry point', () => {
       pair.cleanup();
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 300_000);
 
   it('with plaintext on TCP: gRPC over TCP survives, and it still serves', async () => {
     const pair = createPodPair();
@@ -404,5 +408,5 @@ describe('an agent under garbage on every entry point', () => {
     } finally {
       pair.cleanup();
     }
-  }, 180_000);
+  }, 240_000);
 });
