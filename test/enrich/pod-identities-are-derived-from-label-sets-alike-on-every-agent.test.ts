@@ -71,6 +71,29 @@ describe('collisions', () => {
     });
   });
 
+  it('every label set gets the first free number at or after its home, in (home, text) order, wrapping at the top', () => {
+    // The definition, probing a set of taken numbers; assignIdentities computes it in one pass.
+    const byDefinition = (homes: Map<string, number>): Map<string, number> => {
+      const order = [...homes].sort(([a, ha], [b, hb]) => ha - hb || (a < b ? -1 : 1));
+      const taken = new Set<number>();
+      const numbers = new Map<string, number>();
+      for (const [text, home] of order) {
+        let n = home;
+        while (taken.has(n)) n = n === LAST_POD_IDENTITY ? FIRST_POD_IDENTITY : n + 1;
+        taken.add(n);
+        numbers.set(text, n);
+      }
+      return numbers;
+    };
+    const crowded = fc.constantFrom(FIRST_POD_IDENTITY, FIRST_POD_IDENTITY + 1, FIRST_POD_IDENTITY + 3, 5_000, 5_002, LAST_POD_IDENTITY - 2, LAST_POD_IDENTITY);
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 3 }), crowded), { selector: ([text]) => text, maxLength: 40 }), (entries) => {
+        const homes = new Map(entries);
+        expect(assignIdentities(homes.keys(), (text) => homes.get(text)!)).toEqual(byDefinition(homes));
+      }),
+    );
+  });
+
   it('agents that learn the same label sets in any order, with pods coming and going, end with the same numbers', () => {
     const pool = [...COLLIDING, ...Array.from({ length: 10 }, (_, i) => labelSetText([`k8s:app=p${i}`]))];
     const everyOrder = fc.shuffledSubarray(pool, { minLength: pool.length, maxLength: pool.length });
@@ -90,6 +113,40 @@ describe('collisions', () => {
         expect(table.size).toBe(kept.length);
       }),
     );
+  });
+
+  it('the kept table agrees with a fresh derivation after many label sets come and go at once, and a few', () => {
+    const text = (i: number): string => labelSetText([`k8s:app=b${i}`]);
+    const table = new LabelSetIdentities();
+    const live = new Set<string>();
+    const check = (): void => {
+      const expected = assignIdentities([...COLLIDING, ...live]);
+      for (const t of [...COLLIDING, ...live]) expect(table.identityOf(t)).toBe(expected.get(t));
+    };
+    for (const t of COLLIDING) table.add(t);
+    for (let i = 0; i < 200; i++) live.add(text(i));
+    for (const t of live) table.add(t);
+    check();
+    // 100 go, then 80 of them come back (as new entries of the same texts) and 20 new ones.
+    for (let i = 0; i < 100; i++) {
+      table.remove(text(i));
+      live.delete(text(i));
+    }
+    for (let i = 20; i < 120; i++) {
+      if (!live.has(text(i))) table.add(text(i));
+      live.add(text(i));
+    }
+    for (let i = 300; i < 320; i++) {
+      table.add(text(i));
+      live.add(text(i));
+    }
+    check();
+    for (const i of [1000, 1001, 7]) {
+      table.add(text(i));
+      live.add(text(i));
+    }
+    check();
+    expect(table.size).toBe(live.size + COLLIDING.length);
   });
 
   it('a newcomer that sorts first displaces the holder, and gives the number back when its pods are gone', () => {
