@@ -302,8 +302,14 @@ async function stillServes(agent: AgentProcess, pid: number, pair: PodPair, clie
   stream.call.once('metadata', () => (arrived = true));
   try {
     await waitFor('the GetFlows call at the server', () => arrived);
-    pair.exec(pair.nsA, ['ping', '-c', '2', '-i', '0.2', '-W', '2', pair.ipB]);
-    await waitFor('an echo request on GetFlows after the attack', () => stream.received.some((r) => r.flow?.l4?.ICMPv4?.type === 8), 30_000);
+    // A ping every few seconds until its echo request shows (bounded): one lost packet on a loaded machine is not a failure.
+    const echoed = (): boolean => stream.received.some((r) => r.flow?.l4?.ICMPv4?.type === 8);
+    const deadline = Date.now() + 40_000;
+    while (!echoed()) {
+      if (Date.now() > deadline) throw new Error('no echo request on GetFlows after the attack');
+      pair.exec(pair.nsA, ['ping', '-c', '1', '-W', '2', pair.ipB]);
+      await waitFor('an echo request on GetFlows', echoed, 5_000).catch(() => undefined);
+    }
   } finally {
     stream.call.cancel();
   }
