@@ -121,16 +121,18 @@ describe('Kubernetes enrichment by IP', () => {
     await waitUntil('the deleted pod is forgotten', () => enricher.endpointOf('198.19.0.6') === undefined);
   });
 
-  it('lists namespaces for GetNamespaces', () => {
-    expect(enricher.namespaces()).toEqual([
-      { cluster: 'eu-prod', namespace: 'kube-system' },
-      { cluster: 'eu-prod', namespace: 'shop' },
-    ]);
+  it('leaves a flow without addresses exactly as it was', () => {
+    for (const flow of [{}, { IP: {} }, { IP: { source: '', destination: '' } }, { IP: {}, source: { namespace: 'kept' } }] as Flow[]) {
+      const before = structuredClone(flow);
+      resolver.enrich(flow);
+      expect(flow).toStrictEqual(before);
+    }
   });
 
-  it('never throws into the pipeline, whatever the flow', () => {
-    expect(() => resolver.enrich({})).not.toThrow();
-    expect(() => resolver.enrich({ IP: {} })).not.toThrow();
-    expect(() => resolver.enrich({ IP: { source: 'not-an-ip', destination: '' } })).not.toThrow();
+  it('makes an address of no pod or node, and text that is no address, the world', () => {
+    const flow: Flow = { IP: { source: 'not-an-ip', destination: '198.19.0.99' }, source: { namespace: 'stale', pod_name: 'gone' } };
+    resolver.enrich(flow);
+    expect(flow.source).toBe(WORLD_ENDPOINT);
+    expect(flow.destination).toBe(WORLD_ENDPOINT);
   });
 });
