@@ -1,14 +1,16 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { isFlowlensError } from '../../src/errors.js';
 import type { PeerChange } from '../../src/peers/source.js';
 import { StaticPeerSource } from '../../src/peers/static-source.js';
+import { captureLogs, type LogLine } from '../helpers/captured-logs.js';
 
 const POLL_INTERVAL_MS = 40;
 const dir = mkdtempSync(join(tmpdir(), 'fl-peers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
 
 async function waitFor(what: string, condition: () => boolean): Promise<void> {
   const end = Date.now() + 20_000;
@@ -48,6 +50,8 @@ describe('StaticPeerSource', () => {
     writePeers(file, 'nodes: [{name: n1, address: 198.18.0.1}, {name: n2, address: 198.18.0.2}, {name: n3, address: 198.18.0.3}]\n');
     const source = new StaticPeerSource({ file, nodeName: 'n1', clusterName: 'c1', grpcPort: 4244, pollIntervalMs: POLL_INTERVAL_MS });
     const seen: string[] = [];
+    const logs = captureLogs();
+    const rejected = (problem: RegExp) => (line: LogLine) => line.msg === 'static peers file rejected, keeping the previous nodes' && problem.test(String(line.err));
     const unsubscribe = source.subscribe((change) => seen.push(brief(change)));
     try {
       await source.start();
@@ -61,13 +65,15 @@ describe('StaticPeerSource', () => {
       await waitFor('n2 re-added and n1 updated', () => seen.length === 6);
       expect(seen.slice(4)).toEqual(['PEER_UPDATED n1 198.18.0.1:4300', 'PEER_ADDED n2 fd00::2:4245']);
 
+      // The rejection logged is the marker that the bad file was read; its changes would have come first.
       writePeers(file, 'nodes: [{name: n1, address: not-an-ip}]\n');
-      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS * 10));
+      await waitFor('the bad file rejected', () => logs.some(rejected(/not-an-ip/)));
       expect(seen).toHaveLength(6);
       expect(source.nodes().map((node) => node.name)).toEqual(['n1', 'n3', 'n2']);
 
       rmSync(file);
-      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS * 5));
+      await waitFor('the missing file rejected', () => logs.some(rejected(/cannot be read/)));
+      expect(seen).toHaveLength(6);
       expect(source.nodes()).toHaveLength(3);
 
       writePeers(file, 'nodes: [{name: n4, address: 198.18.0.4}, {name: n1, address: "198.18.0.1:4300"}]\n');
