@@ -49,15 +49,17 @@ function quietly(fn: () => void): void {
 /** Creates both namespaces, the veths and the bridge; pair with cleanup() in finally. */
 export function createPodPair(): PodPair {
   const id = randomBytes(3).toString('hex');
-  const subnet = 1 + (parseInt(id.slice(0, 2), 16) % 250);
+  // A random /24 of 198.19.128.0/17 (benchmarking range, RFC 2544): apart from the tests'
+  // pod pairs in 198.18.0.0/16, so a bench run next to the tests shares no subnet with them.
+  const subnet = 128 + (parseInt(id.slice(0, 2), 16) % 120);
   const pair: PodPair = {
     nsA: `fbka${id}`,
     nsB: `fbkb${id}`,
     hostIfA: `fbha${id}`,
     hostIfB: `fbhb${id}`,
     bridge: `fbbr${id}`,
-    ipA: `10.231.${subnet}.1`,
-    ipB: `10.231.${subnet}.2`,
+    ipA: `198.19.${subnet}.1`,
+    ipB: `198.19.${subnet}.2`,
     spawn: (ns, argv) => spawn('nsenter', [`--net=/var/run/netns/${ns}`, '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }),
     cleanup: () => {
       quietly(() => ip('netns', 'del', pair.nsA));

@@ -30,6 +30,7 @@ import { HealthService, HealthStatusRegistry } from './server/health-service.js'
 import { startListeners, type RunningListeners } from './server/listeners.js';
 import { createObserverService } from './server/observer.js';
 import { PeerService } from './server/peer.js';
+import { SeenNamespaces } from './server/seen-namespaces.js';
 import { ReloadingTlsCredentials } from './server/tls-credentials.js';
 import { FlowStore } from './store/flow-store.js';
 import { VERSION } from './version.js';
@@ -111,13 +112,14 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
       : undefined;
 
     let source: NativeSource | undefined;
+    const seenNamespaces = new SeenNamespaces({ clusterName: config.clusterName });
     const observer = createObserverService({
       store,
       nodeName: flowNodeName,
       version: VERSION,
       statusNote: `capture mode ${mode.mode}: ${mode.reason}; tls parsing ${tlsParse.enabled ? 'on' : 'off'}`,
       startedAtMs,
-      clusterName: config.clusterName,
+      ...(kubernetes ? { namespaces: () => [...kubernetes.namespaces(), ...seenNamespaces.namespaces()] } : {}),
     });
     const healthStatus = new HealthStatusRegistry();
     const healthGrpc = new HealthService(healthStatus);
@@ -170,7 +172,7 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
         tlsPlaintext: tlsParse.enabled,
       },
       interfaces: config.capture.interfaces,
-      handlers: createFlowPipeline({ parser, l7Parser, enrichers: [endpoints], store, metrics }),
+      handlers: createFlowPipeline({ parser, l7Parser, enrichers: [endpoints, { enrich: (flow) => seenNamespaces.seeEndpointsOf(flow) }], store, metrics }),
     });
     const capture = source;
     await capture.start();

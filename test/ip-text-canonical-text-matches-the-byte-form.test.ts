@@ -23,9 +23,9 @@ describe('canonical IP text', () => {
   });
 
   it('writes IPv4-mapped addresses with a dotted tail and leaves IPv4 text as it is', () => {
-    expect(canonicalIp('::FFFF:a00:1')).toBe('::ffff:10.0.0.1');
-    expect(canonicalIp('0:0:0:0:0:ffff:10.0.0.1')).toBe('::ffff:10.0.0.1');
+    expect(canonicalIp('::FFFF:c612:1')).toBe('::ffff:198.18.0.1');
+    expect(canonicalIp('0:0:0:0:0:ffff:198.18.0.1')).toBe('::ffff:198.18.0.1');
     expect(canonicalIp('fd00:0:0::10')).toBe('fd00::10');
-    expect(canonicalIp('10.1.0.5')).toBe('10.1.0.5');
+    expect(canonicalIp('198.19.0.5')).toBe('198.19.0.5');
   });
 });

@@ -11,7 +11,7 @@ const urlHost = (ip: string): string => new URL(`http://[${ip}]`).hostname;
 
 describe('IP text from bytes', () => {
   it('writes IPv4 in dotted decimal from the offset it is given', () => {
-    expect(formatIPv4(new Uint8Array([9, 10, 0, 0, 255, 9]), 1)).toBe('10.0.0.255');
+    expect(formatIPv4(new Uint8Array([9, 198, 18, 0, 255, 9]), 1)).toBe('198.18.0.255');
   });
 
   it('writes IPv6 from the offset it is given, dotted only for IPv4-mapped addresses', () => {

@@ -27,7 +27,8 @@ export function tracerBlocker(caps: CapabilityResults): string | null {
 
 /**
  * The capture mode is a function of the requested mode and the detected capabilities
- * only (DESIGN.md lesson 4): it takes no TLS setting, so TLS parsing can never change it.
+ * only: it takes no TLS setting, so turning TLS parsing on or off can never change the mode
+ * (test/capture/mode-selection-ignores-tls-and-follows-capabilities.test.ts).
  */
 export function selectCaptureMode(requested: RequestedMode, caps: CapabilityResults): ModeDecision {
   const tracerProblem = tracerBlocker(caps);

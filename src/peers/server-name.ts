@@ -1,6 +1,8 @@
 import { isIPv6 } from 'node:net';
 
-// Naming rules a Hubble relay relies on (PROTOCOL.md, "Peer notifications").
+// Naming rules a Hubble relay relies on, as upstream's peer service applies them
+// (cilium/cilium pkg/hubble/peer/handler.go: TLSServerName, and the node's Fullname as
+// the notification's name).
 
 const HUBBLE_GRPC_DOMAIN = 'hubble-grpc.cilium.io';
 const DEFAULT_CLUSTER = 'default';

@@ -2,7 +2,6 @@ import * as grpc from '@grpc/grpc-js';
 import { FlowlensError } from '../errors.js';
 import { compileFilterLists } from '../filters/flow-filter.js';
 import { moduleLogger } from '../log.js';
-import type { Flow } from '../proto/flow.js';
 import type {
   EventsRequest,
   GetAgentEventsResponse,
@@ -34,8 +33,12 @@ export interface ObserverOptions {
   statusNote?: string;
   /** When the agent started (ms since the epoch), for ServerStatus uptime. */
   startedAtMs: number;
-  /** Reported with each namespace in GetNamespaces; empty when unknown. */
-  clusterName?: string;
+  /**
+   * What GetNamespaces answers (duplicates removed, sorted by cluster then name): with
+   * Kubernetes enrichment, the cluster's namespaces and those flows named in the last hour.
+   * Without it, no flow has a namespace and the answer is empty.
+   */
+  namespaces?: () => Namespace[];
   now?: () => number;
 }
 
@@ -181,17 +184,11 @@ export function createObserverService(options: ObserverOptions): ObserverService
     callback: grpc.sendUnaryData<GetNamespacesResponse>,
   ): void {
     sendVersion(call);
-    const names = new Set<string>();
-    for (let seq = store.oldestSequence; seq < store.nextSequence; seq += 1) {
-      const read = store.read(seq);
-      if (read.kind !== 'event' || !('flow' in read.event)) continue;
-      const flow: Flow = read.event.flow;
-      for (const namespace of [flow.source?.namespace, flow.destination?.namespace]) {
-        if (namespace) names.add(namespace);
-      }
-    }
-    const cluster = options.clusterName ?? '';
-    const namespaces: Namespace[] = [...names].sort().map((namespace) => ({ cluster, namespace }));
+    const unique = new Map<string, Namespace>();
+    for (const namespace of options.namespaces?.() ?? []) unique.set(`${namespace.cluster ?? ''}/${namespace.namespace ?? ''}`, namespace);
+    const namespaces = [...unique.values()].sort(
+      (a, b) => compareText(a.cluster ?? '', b.cluster ?? '') || compareText(a.namespace ?? '', b.namespace ?? ''),
+    );
     callback(null, { namespaces });
   }
 
@@ -212,4 +209,8 @@ export function createObserverService(options: ObserverOptions): ObserverService
     },
     openStreams: () => streams.size(),
   };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

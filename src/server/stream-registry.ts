@@ -1,8 +1,10 @@
 import type { EventEmitter } from 'node:events';
 
-// Per-stream state keyed by the stream object itself (DESIGN.md, lesson 2). The entry goes
+// Per-stream state keyed by the stream object itself, not by the client: a client that
+// cancels and reconnects at once has an old and a new stream for a moment. The entry goes
 // away synchronously with the stream's first ending event, and an ending stream can only
-// remove its own entry: a newer stream from the same client is a different key.
+// remove its own entry: a newer stream from the same client is a different key
+// (test/server/peer-notify-reconnect-race-keeps-the-new-subscription.test.ts).
 
 const ENDING_EVENTS = ['cancelled', 'finish', 'close', 'error'] as const;
 

@@ -25,7 +25,8 @@ describe('interface watcher', () => {
     const id = randomBytes(3).toString('hex');
     const ns = `flw${id}`;
     const hostIf = `flw${id}h`;
-    const subnet = 1 + (parseInt(id.slice(0, 2), 16) % 250);
+    // 198.19.1-120.0/24: apart from the pod pairs' 198.18.0.0/16 and the benchmarks' subnets.
+    const subnet = 1 + (parseInt(id.slice(0, 2), 16) % 120);
     const session = captureSession(sessionConfig('tracer'), [`flw${id}*`]);
     try {
       await session.source.start();
@@ -34,21 +35,21 @@ describe('interface watcher', () => {
       ip('netns', 'add', ns);
       ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
       ip('link', 'set', hostIf, 'up');
-      ip('-n', ns, 'addr', 'add', `10.214.${subnet}.1/24`, 'dev', 'eth0');
+      ip('-n', ns, 'addr', 'add', `198.19.${subnet}.1/24`, 'dev', 'eth0');
       ip('-n', ns, 'link', 'set', 'eth0', 'up');
       // Nothing answers on the other side: a fixed neighbour lets datagrams leave anyway.
-      ip('-n', ns, 'neigh', 'add', `10.214.${subnet}.2`, 'lladdr', '02:00:00:00:00:02', 'dev', 'eth0');
+      ip('-n', ns, 'neigh', 'add', `198.19.${subnet}.2`, 'lladdr', '02:00:00:00:00:02', 'dev', 'eth0');
 
       const attached = await until('the new veth to be attached', () => session.source.attachedInterfaces().find((i) => i.name === hostIf), ATTACH_WITHIN_MS);
       expect(attached.role).toBe('endpoint');
 
-      const send = `import dgram from 'node:dgram'; const s = dgram.createSocket('udp4'); s.send('x', 9999, '10.214.${subnet}.2', () => s.close());`;
+      const send = `import dgram from 'node:dgram'; const s = dgram.createSocket('udp4'); s.send('x', 9999, '198.19.${subnet}.2', () => s.close());`;
       const flow = await until('a flow from the new pod', () => {
         execFileSync('nsenter', [`--net=/var/run/netns/${ns}`, '--', process.execPath, '--input-type=module', '-e', send]);
         return session.flows.find((f) => f.interface?.name === hostIf && f.l4?.UDP?.destination_port === 9999);
       });
       expect(flow.trace_observation_point).toBe('FROM_ENDPOINT');
-      expect(flow.IP?.source).toBe(`10.214.${subnet}.1`);
+      expect(flow.IP?.source).toBe(`198.19.${subnet}.1`);
 
       ip('link', 'del', hostIf);
       await until('the deleted veth to be released', () => session.source.attachedInterfaces().length === 0, ATTACH_WITHIN_MS);

@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('flowlens certs generate', () => {
   it('writes the CA, the agent certificate for the cluster wildcard, node name and IPs, and a relay client certificate', () => {
     const out = join(dir, 'set');
-    const result = runCli(['certs', 'generate', '--out', out, '--node-name', 'node-7', '--cluster-name', 'prod', '--ip', '10.0.0.7', '--ip', 'fd00::7']);
+    const result = runCli(['certs', 'generate', '--out', out, '--node-name', 'node-7', '--cluster-name', 'prod', '--ip', '198.18.0.7', '--ip', 'fd00::7']);
     expect(result.status, result.stderr).toBe(0);
     const written = JSON.parse(result.stdout) as Record<string, string>;
     for (const name of ['ca.crt', 'server.crt', 'server.key', 'client-ca.crt', 'client.crt', 'client.key']) {
@@ -23,7 +23,7 @@ describe('flowlens certs generate', () => {
     expect(server.checkHost('node-7.prod.hubble-grpc.cilium.io')).toBeTruthy();
     expect(server.checkHost('hubble-peer.prod.hubble-grpc.cilium.io')).toBeTruthy();
     expect(server.checkHost('node-7')).toBeTruthy();
-    expect(server.checkIP('10.0.0.7')).toBeTruthy();
+    expect(server.checkIP('198.18.0.7')).toBeTruthy();
     expect(server.checkIP('fd00::7')).toBeTruthy();
     const ca = new X509Certificate(readFileSync(join(out, 'ca.crt')));
     expect(server.verify(ca.publicKey)).toBe(true);

@@ -12,7 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('generateCertificates', () => {
   const outDir = join(dir, 'set');
-  const paths = generateCertificates({ outDir, nodeName: 'worker.example', clusterName: 'eu.prod', ips: ['10.0.0.7', 'fd00::7'], validDays: 30 });
+  const paths = generateCertificates({ outDir, nodeName: 'worker.example', clusterName: 'eu.prod', ips: ['198.18.0.7', 'fd00::7'], validDays: 30 });
   const cert = (path: string) => new X509Certificate(readFileSync(path));
 
   it('writes the files the DaemonSet mounts, keys readable by the owner only', () => {
@@ -32,7 +32,7 @@ describe('generateCertificates', () => {
       expect(server.checkHost(name), name).toBeDefined();
     }
     expect(server.checkHost(tlsServerName('worker', 'other'))).toBeUndefined();
-    for (const ip of ['10.0.0.7', '127.0.0.1', 'fd00:0:0:0:0:0:0:7']) expect(server.checkIP(ip), ip).toBeDefined();
+    for (const ip of ['198.18.0.7', '127.0.0.1', 'fd00:0:0:0:0:0:0:7']) expect(server.checkIP(ip), ip).toBeDefined();
     expect(server.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
   });
 

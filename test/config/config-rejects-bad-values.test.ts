@@ -85,8 +85,17 @@ describe('TLS and listening checks', () => {
   });
 
   it('accepts loopback addresses in every form without TLS', () => {
-    for (const address of ['127.0.0.1:4244', 'localhost:4244', '[::1]:4244', '127.0.0.2:0']) {
-      expect(loadConfig({ argv: ['--hubble-listen-address', address], env: {} }).hubble.listenAddress.port).toBeGreaterThanOrEqual(0);
+    const parsed = {
+      '127.0.0.1:4244': { host: '127.0.0.1', port: 4244 },
+      'localhost:4244': { host: 'localhost', port: 4244 },
+      '[::1]:4244': { host: '::1', port: 4244 },
+      '127.0.0.2:0': { host: '127.0.0.2', port: 0 },
+    };
+    for (const [address, listenAddress] of Object.entries(parsed)) {
+      const { hubble } = loadConfig({ argv: ['--hubble-listen-address', address], env: {} });
+      expect(hubble.listenAddress, address).toEqual(listenAddress);
+      expect(hubble.insecure, address).toBe(false);
+      expect(hubble.tls.certFile, address).toBe('');
     }
   });
 

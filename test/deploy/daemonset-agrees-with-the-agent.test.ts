@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { onlyOfKind, type KubeDocument } from './manifest.js';
 
 const FAKE_NODE_NAME = 'node-a';
-const FAKE_NODE_IP = '10.0.0.7';
+const FAKE_NODE_IP = '198.18.0.7';
 // What the downward API hands the container for each fieldRef the manifest uses.
 const DOWNWARD_API: Record<string, string> = { 'spec.nodeName': FAKE_NODE_NAME, 'status.hostIP': FAKE_NODE_IP };
 // The secret keys of a kubernetes.io/tls secret (cert-manager, Cilium tooling) and the files

@@ -14,7 +14,7 @@ afterEach(async () => {
 it('a BOOKMARK moves a quiet watch to the current resourceVersion, so a reconnect after compaction needs no relist', async () => {
   api = await FakeKubeApi.start();
   const fake = api;
-  api.apply('pods', fakePod({ name: 'quiet', namespace: 'shop', ip: '10.4.0.1' }));
+  api.apply('pods', fakePod({ name: 'quiet', namespace: 'shop', ip: '198.19.4.1' }));
   const config = new KubeConfig();
   config.loadFromFile(api.kubeconfigPath);
   const core = config.makeApiClient(CoreV1Api);

@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 function enriched(ip: string): Flow {
-  const flow: Flow = { IP: { source: ip, destination: '10.99.99.99' } };
+  const flow: Flow = { IP: { source: ip, destination: '198.19.99.99' } };
   new EndpointResolver({ hostAddresses: [], pods: enricher! }).enrich(flow);
   return flow;
 }
@@ -22,23 +22,23 @@ it('keeps enriching from the last known state while the API server is down, and 
   api = await FakeKubeApi.start();
   const fake = api;
   api.apply('namespaces', fakeNamespace('shop'));
-  api.apply('pods', fakePod({ name: 'a', namespace: 'shop', ip: '10.5.0.1' }));
+  api.apply('pods', fakePod({ name: 'a', namespace: 'shop', ip: '198.19.5.1' }));
   enricher = new KubernetesEnricher({ kubeconfig: api.kubeconfigPath, clusterName: 'default', backoffInitialMs: 50, backoffMaxMs: 200 });
   await enricher.start();
   await waitUntil('watches are open', () => fake.openWatches() === 3);
 
   await api.goDown();
   // Changes the agent cannot see yet.
-  api.apply('pods', fakePod({ name: 'b', namespace: 'shop', ip: '10.5.0.2' }));
+  api.apply('pods', fakePod({ name: 'b', namespace: 'shop', ip: '198.19.5.2' }));
   api.remove('pods', 'a', 'shop');
   await waitUntil('reconnects have failed a few times', () => enricher!.stats().failures >= 4);
 
-  for (let i = 0; i < 100; i++) expect(enriched('10.5.0.1').source?.pod_name).toBe('a');
-  expect(enriched('10.5.0.2').source?.pod_name).toBeUndefined();
+  for (let i = 0; i < 100; i++) expect(enriched('198.19.5.1').source?.pod_name).toBe('a');
+  expect(enriched('198.19.5.2').source?.pod_name).toBeUndefined();
   expect(enricher.stats()).toMatchObject({ podsKnown: 1, synced: true });
 
   await api.comeBack();
-  await waitUntil('the missed changes arrive', () => enriched('10.5.0.2').source?.pod_name === 'b' && enriched('10.5.0.1').source?.pod_name === undefined);
+  await waitUntil('the missed changes arrive', () => enriched('198.19.5.2').source?.pod_name === 'b' && enriched('198.19.5.1').source?.pod_name === undefined);
   await waitUntil('watches are open again', () => fake.openWatches() === 3);
   // Resumed from the last resourceVersion: the history was still there, so nothing was relisted.
   expect(api.requests.filter((r) => !r.watch)).toHaveLength(3);
@@ -48,18 +48,18 @@ it('starts without the API server (after the initial wait) and fills in once it 
   api = await FakeKubeApi.start();
   const fake = api;
   api.apply('namespaces', fakeNamespace('shop'));
-  api.apply('pods', fakePod({ name: 'late', namespace: 'shop', ip: '10.5.1.1' }));
+  api.apply('pods', fakePod({ name: 'late', namespace: 'shop', ip: '198.19.5.101' }));
   const kubeconfig = api.kubeconfigPath;
   await api.goDown();
 
   enricher = new KubernetesEnricher({ kubeconfig, clusterName: 'default', backoffInitialMs: 50, backoffMaxMs: 200, initialSyncWaitMs: 300 });
   await enricher.start();
   expect(enricher.stats().synced).toBe(false);
-  expect(enriched('10.5.1.1').source?.pod_name).toBeUndefined();
+  expect(enriched('198.19.5.101').source?.pod_name).toBeUndefined();
   expect(enricher.namespaces()).toEqual([]);
 
   await api.comeBack();
   await waitUntil('the first list arrives', () => enricher!.stats().synced);
-  expect(enriched('10.5.1.1').source?.pod_name).toBe('late');
+  expect(enriched('198.19.5.101').source?.pod_name).toBe('late');
   await waitUntil('watches are open', () => fake.openWatches() === 3);
 });

@@ -15,14 +15,14 @@ it('lists a large cluster in pages of 500 from one consistent snapshot', async (
   api.apply('namespaces', fakeNamespace('big'));
   const POD_COUNT = 1234;
   for (let i = 0; i < POD_COUNT; i++) {
-    api.apply('pods', fakePod({ name: `p-${i}`, namespace: 'big', ip: `10.60.${Math.floor(i / 250)}.${(i % 250) + 1}` }));
+    api.apply('pods', fakePod({ name: `p-${i}`, namespace: 'big', ip: `198.19.${Math.floor(i / 250)}.${(i % 250) + 1}` }));
   }
   const snapshot = api.resourceVersion;
   enricher = new KubernetesEnricher({ kubeconfig: api.kubeconfigPath, clusterName: 'default', backoffInitialMs: 50 });
   await enricher.start();
 
   expect(enricher.stats().podsKnown).toBe(POD_COUNT);
-  expect(enricher.endpointOf('10.60.4.234')?.pod_name).toBe('p-1233');
+  expect(enricher.endpointOf('198.19.4.234')?.pod_name).toBe('p-1233');
   const lists = api.requests.filter((r) => r.kind === 'pods' && !r.watch);
   expect(lists.map((r) => r.query.get('limit'))).toEqual(['500', '500', '500']);
   expect(lists[0]!.query.get('continue')).toBeNull();

@@ -24,7 +24,7 @@ describe('Kubernetes enrichment by IP', () => {
         name: 'frontend-7d4b9c6f5-x2x9k',
         generateName: 'frontend-7d4b9c6f5-',
         namespace: 'shop',
-        ips: ['10.1.0.5', 'fd00:10:1:0:0:0:0:5'],
+        ips: ['198.19.0.5', 'fd00:10:1:0:0:0:0:5'],
         labels: { app: 'frontend', 'pod-template-hash': '7d4b9c6f5', 'app.kubernetes.io/name': 'frontend' },
         owner: { kind: 'ReplicaSet', name: 'frontend-7d4b9c6f5' },
         serviceAccount: 'web',
@@ -36,17 +36,17 @@ describe('Kubernetes enrichment by IP', () => {
         name: 'coredns-0',
         generateName: 'coredns-',
         namespace: 'kube-system',
-        ip: '10.1.7.9',
+        ip: '198.19.7.9',
         nodeName: 'node-b',
         labels: { 'k8s-app': 'kube-dns', 'statefulset.kubernetes.io/pod-name': 'coredns-0', 'controller-revision-hash': 'abc' },
         owner: { kind: 'StatefulSet', name: 'coredns' },
       }),
     );
-    api.apply('pods', fakePod({ name: 'kube-proxy-abcde', namespace: 'kube-system', ip: '192.168.5.10', hostNetwork: true }));
-    api.apply('pods', fakePod({ name: 'job-done', namespace: 'shop', ip: '10.1.0.77', phase: 'Succeeded' }));
+    api.apply('pods', fakePod({ name: 'kube-proxy-abcde', namespace: 'kube-system', ip: '198.18.5.10', hostNetwork: true }));
+    api.apply('pods', fakePod({ name: 'job-done', namespace: 'shop', ip: '198.19.0.77', phase: 'Succeeded' }));
     enricher = new KubernetesEnricher({ kubeconfig: api.kubeconfigPath, clusterName: 'eu-prod', backoffInitialMs: 50 });
     await enricher.start();
-    resolver = new EndpointResolver({ hostAddresses: ['192.168.5.10'], pods: enricher });
+    resolver = new EndpointResolver({ hostAddresses: ['198.18.5.10'], pods: enricher });
   });
 
   afterAll(async () => {
@@ -55,7 +55,7 @@ describe('Kubernetes enrichment by IP', () => {
   });
 
   it('fills namespace, pod name, Cilium-style labels, workload and cluster on both ends', () => {
-    const flow = flowBetween('10.1.0.5', '10.1.7.9');
+    const flow = flowBetween('198.19.0.5', '198.19.7.9');
     resolver.enrich(flow);
     expect(flow.source).toEqual({
       identity: expect.any(Number),
@@ -88,12 +88,12 @@ describe('Kubernetes enrichment by IP', () => {
     const flow = flowBetween('fd00:10:1::5', 'fd00:10:1::99');
     resolver.enrich(flow);
     expect(flow.source?.pod_name).toBe('frontend-7d4b9c6f5-x2x9k');
-    expect(flow.source?.identity).toBe(resolver.resolve('10.1.0.5').identity);
+    expect(flow.source?.identity).toBe(resolver.resolve('198.19.0.5').identity);
     expect(flow.destination).toBe(WORLD_ENDPOINT);
   });
 
   it('leaves out hostNetwork pods (their address is the node) and finished pods (their address is free)', () => {
-    const flow = flowBetween('192.168.5.10', '10.1.0.77');
+    const flow = flowBetween('198.18.5.10', '198.19.0.77');
     resolver.enrich(flow);
     expect(flow.source).toBe(HOST_ENDPOINT);
     expect(flow.destination).toBe(WORLD_ENDPOINT);
@@ -101,36 +101,38 @@ describe('Kubernetes enrichment by IP', () => {
   });
 
   it('follows changes: a new pod, a relabelled namespace, a deleted pod, a reused address', async () => {
-    api.apply('pods', fakePod({ name: 'cart-0', namespace: 'shop', ip: '10.1.0.6', labels: { app: 'cart' } }));
+    api.apply('pods', fakePod({ name: 'cart-0', namespace: 'shop', ip: '198.19.0.6', labels: { app: 'cart' } }));
     api.apply('namespaces', fakeNamespace('shop', { team: 'checkout' }));
     await waitUntil('the new pod and namespace labels arrive', () => {
-      const labels = enricher.endpointOf('10.1.0.6')?.labels ?? [];
+      const labels = enricher.endpointOf('198.19.0.6')?.labels ?? [];
       return labels.includes('k8s:io.cilium.k8s.namespace.labels.team=checkout');
     });
-    expect(enricher.endpointOf('10.1.0.5')?.labels).toContain('k8s:io.cilium.k8s.namespace.labels.team=checkout');
+    expect(enricher.endpointOf('198.19.0.5')?.labels).toContain('k8s:io.cilium.k8s.namespace.labels.team=checkout');
 
     // A replacement pod takes the address before the old one is gone; deleting the old one keeps the new.
-    api.apply('pods', fakePod({ name: 'cart-1', namespace: 'shop', ip: '10.1.0.6', labels: { app: 'cart' } }));
+    api.apply('pods', fakePod({ name: 'cart-1', namespace: 'shop', ip: '198.19.0.6', labels: { app: 'cart' } }));
     api.remove('pods', 'cart-0', 'shop');
     await waitUntil(
       'the old pod is deleted and the replacement keeps the address',
-      () => enricher.stats().podsKnown === 3 && enricher.endpointOf('10.1.0.6')?.pod_name === 'cart-1',
+      () => enricher.stats().podsKnown === 3 && enricher.endpointOf('198.19.0.6')?.pod_name === 'cart-1',
     );
 
     api.remove('pods', 'cart-1', 'shop');
-    await waitUntil('the deleted pod is forgotten', () => enricher.endpointOf('10.1.0.6') === undefined);
+    await waitUntil('the deleted pod is forgotten', () => enricher.endpointOf('198.19.0.6') === undefined);
   });
 
-  it('lists namespaces for GetNamespaces', () => {
-    expect(enricher.namespaces()).toEqual([
-      { cluster: 'eu-prod', namespace: 'kube-system' },
-      { cluster: 'eu-prod', namespace: 'shop' },
-    ]);
+  it('leaves a flow without addresses exactly as it was', () => {
+    for (const flow of [{}, { IP: {} }, { IP: { source: '', destination: '' } }, { IP: {}, source: { namespace: 'kept' } }] as Flow[]) {
+      const before = structuredClone(flow);
+      resolver.enrich(flow);
+      expect(flow).toStrictEqual(before);
+    }
   });
 
-  it('never throws into the pipeline, whatever the flow', () => {
-    expect(() => resolver.enrich({})).not.toThrow();
-    expect(() => resolver.enrich({ IP: {} })).not.toThrow();
-    expect(() => resolver.enrich({ IP: { source: 'not-an-ip', destination: '' } })).not.toThrow();
+  it('makes an address of no pod or node, and text that is no address, the world', () => {
+    const flow: Flow = { IP: { source: 'not-an-ip', destination: '198.19.0.99' }, source: { namespace: 'stale', pod_name: 'gone' } };
+    resolver.enrich(flow);
+    expect(flow.source).toBe(WORLD_ENDPOINT);
+    expect(flow.destination).toBe(WORLD_ENDPOINT);
   });
 });

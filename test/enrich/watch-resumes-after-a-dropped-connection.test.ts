@@ -13,23 +13,23 @@ afterEach(async () => {
 it('resumes the watch from its last resourceVersion after the connection drops, losing no event and not relisting', async () => {
   api = await FakeKubeApi.start();
   api.apply('namespaces', fakeNamespace('shop'));
-  api.apply('pods', fakePod({ name: 'a', namespace: 'shop', ip: '10.2.0.1' }));
+  api.apply('pods', fakePod({ name: 'a', namespace: 'shop', ip: '198.19.2.1' }));
   enricher = new KubernetesEnricher({ kubeconfig: api.kubeconfigPath, clusterName: 'default', backoffInitialMs: 50 });
   await enricher.start();
   const fake = api;
   await waitUntil('the pod watch is open', () => fake.openWatches('pods') === 1);
 
-  api.apply('pods', fakePod({ name: 'b', namespace: 'shop', ip: '10.2.0.2' }));
-  await waitUntil('pod b is seen live', () => enricher!.endpointOf('10.2.0.2') !== undefined);
+  api.apply('pods', fakePod({ name: 'b', namespace: 'shop', ip: '198.19.2.2' }));
+  await waitUntil('pod b is seen live', () => enricher!.endpointOf('198.19.2.2') !== undefined);
   const seenVersion = api.resourceVersion;
 
   // The connection breaks mid-stream; while the client is away, one pod goes and one comes.
   api.dropWatches();
   api.remove('pods', 'a', 'shop');
-  api.apply('pods', fakePod({ name: 'c', namespace: 'shop', ip: '10.2.0.3' }));
+  api.apply('pods', fakePod({ name: 'c', namespace: 'shop', ip: '198.19.2.3' }));
 
-  await waitUntil('the missed events arrive', () => enricher!.endpointOf('10.2.0.3') !== undefined && enricher!.endpointOf('10.2.0.1') === undefined);
-  expect(enricher.endpointOf('10.2.0.2')?.pod_name).toBe('b');
+  await waitUntil('the missed events arrive', () => enricher!.endpointOf('198.19.2.3') !== undefined && enricher!.endpointOf('198.19.2.1') === undefined);
+  expect(enricher.endpointOf('198.19.2.2')?.pod_name).toBe('b');
 
   const podRequests = api.requests.filter((r) => r.kind === 'pods');
   expect(podRequests.filter((r) => !r.watch)).toHaveLength(1);

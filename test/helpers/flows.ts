@@ -3,7 +3,7 @@ import type { Flow } from '../../src/proto/flow.js';
 import { timestampFromMs } from '../../src/proto/timestamp.js';
 
 // Flows for store, filter and observer tests, built from typed values: a forwarded TCP packet
-// 10.0.0.1:40000 -> 10.0.0.2:80 on node `default/node-a`, unless the test says otherwise.
+// 198.18.0.1:40000 -> 198.18.0.2:80 on node `default/node-a`, unless the test says otherwise.
 
 export const TEST_NODE_NAME = 'default/node-a';
 export const TEST_START_MS = 1_700_000_000_000;
@@ -19,7 +19,7 @@ export function makeFlow(overrides: FlowOverrides = {}): Flow {
     time: timestampFromMs(timeMs ?? TEST_START_MS),
     uuid: randomUUID(),
     verdict: 'FORWARDED',
-    IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
+    IP: { source: '198.18.0.1', destination: '198.18.0.2', ipVersion: 'IPv4' },
     l4: { TCP: { source_port: 40000, destination_port: 80, flags: { SYN: true } } },
     source: { namespace: 'default', pod_name: 'client-1', labels: ['k8s:app=client'] },
     destination: { namespace: 'default', pod_name: 'server-1', labels: ['k8s:app=server'] },

@@ -36,6 +36,8 @@ function tryQuiet(fn: () => void): void {
 /** Creates the two namespaces, veths and bridge; always pair with cleanup() in finally. */
 export function createPodPair(): PodPair {
   const id = randomBytes(3).toString('hex');
+  // A random /24 of 198.18.0.0/16 (benchmarking range, RFC 2544), so that pairs of tests
+  // running at the same time rarely share a subnet; 198.18.0.0/24 is left to fixtures.
   const subnet = 1 + (parseInt(id.slice(0, 2), 16) % 250);
   const pair: PodPair = {
     nsA: `fla${id}`,
@@ -43,8 +45,8 @@ export function createPodPair(): PodPair {
     hostIfA: `fha${id}`,
     hostIfB: `fhb${id}`,
     bridge: `flbr${id}`,
-    ipA: `10.213.${subnet}.1`,
-    ipB: `10.213.${subnet}.2`,
+    ipA: `198.18.${subnet}.1`,
+    ipB: `198.18.${subnet}.2`,
     ip6A: `fd00:213:${subnet}::1`,
     ip6B: `fd00:213:${subnet}::2`,
     exec: (ns, argv, input) =>

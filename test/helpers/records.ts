@@ -1,8 +1,8 @@
 import type { CapturedInterface, InterfaceLookup } from '../../src/capture/source.js';
 import type { NativeRecord } from '../../src/native/records.js';
 
-// Typed native records for parser tests: a TCP packet from 10.0.0.1:40000 to
-// 10.0.0.2:80 seen at TC ingress of ifindex 7, unless the test says otherwise.
+// Typed native records for parser tests: a TCP packet from 198.18.0.1:40000 to
+// 198.18.0.2:80 seen at TC ingress of ifindex 7, unless the test says otherwise.
 
 export const TEST_TIME_NS = 1_700_000_000_123_456_789n;
 
@@ -15,8 +15,8 @@ export function record(overrides: Partial<NativeRecord> = {}): NativeRecord {
     packets: 1,
     bytes: 74,
     family: 4,
-    source: '10.0.0.1',
-    destination: '10.0.0.2',
+    source: '198.18.0.1',
+    destination: '198.18.0.2',
     sourcePort: 40000,
     destinationPort: 80,
     protocol: 6,

@@ -4,6 +4,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Flow, FlowFilter } from '../../src/proto/flow.js';
 import type { GetFlowsResponse } from '../../src/proto/observer.js';
 import { hubbleProtos } from '../../src/proto/load.js';
+import type { PodPair } from '../helpers/netns.js';
+import { sendJunkDatagram } from './l7-traffic.js';
 
 // Flows of a running agent, read the way the hubble CLI reads them: a real GetFlows call
 // with FlowFilters, over plaintext gRPC on loopback.
@@ -41,6 +43,18 @@ export async function waitForFlows(grpcPort: number, whitelist: FlowFilter[], do
     if (Date.now() > deadline) throw new Error(`${what}: not seen within ${WAIT_TIMEOUT_MS} ms; got ${JSON.stringify(flows.map((f) => f.Summary))}`);
     await delay(WAIT_STEP_MS);
   }
+}
+
+/**
+ * Sends a UDP datagram from pod A to pod B on `port` (one no other traffic of the test uses)
+ * and waits until the agent shows it at both host-side veths. Each veth's packets and the
+ * records made from them reach the agent in order, so everything the test sent before the
+ * marker has then been through the agent: a flow that has not appeared by now never will.
+ */
+export async function waitForMarker(grpcPort: number, pair: PodPair, port: number): Promise<void> {
+  await sendJunkDatagram(pair.nsA, pair.ipB, port);
+  const atBothVeths = (flows: Flow[]): boolean => [pair.hostIfA, pair.hostIfB].every((name) => flows.some((f) => f.interface?.name === name));
+  await waitForFlows(grpcPort, [{ source_ip: [pair.ipA], destination_port: [String(port)] }], atBothVeths, `the marker datagram to port ${port}`);
 }
 
 export interface PerfAttachment {

@@ -4,7 +4,7 @@ import type { Flow } from '../../src/proto/flow.js';
 import { findSamples } from '../helpers/exposition.js';
 import { isolatedAgentFlags, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
 import { createPodPair, type PodPair } from '../helpers/netns.js';
-import { getFlows, waitForFlows } from './agent-flows.js';
+import { getFlows, waitForFlows, waitForMarker } from './agent-flows.js';
 import { curl, resolveA, sendJunkDatagram, startDnsServer, startHttpServer, type Server } from './l7-traffic.js';
 
 // A real agent in each mode (tracer as root; base with eBPF really taken away by setpriv)
@@ -13,8 +13,10 @@ import { curl, resolveA, sendJunkDatagram, startDnsServer, startHttpServer, type
 
 const NAME = 'api.flowlens.test';
 const HTTP_PORT = 8080;
-// Both host-side veths see every packet; a second L7 flow of one packet would show here.
-const SETTLE_MS = 1500;
+// Both host-side veths see every packet: a second L7 flow of one packet would be in the
+// store by the time a datagram sent after the exchange shows (one marker port per test).
+const DNS_MARKER_PORT = 5391;
+const HTTP_MARKER_PORT = 5392;
 
 const l7 = { event_type: [{ type: 129 }] };
 
@@ -52,7 +54,7 @@ describe.each([
     expect(await resolveA(pair.nsA, pair.ipB, NAME)).toEqual([pair.ipB]);
     const filter = [{ ...l7, dns_query: ['api\\.flowlens\\.test'] }];
     await waitForFlows(agent.grpcPort, filter, (flows) => flows.length >= 2, 'DNS query and answer');
-    await delay(SETTLE_MS);
+    await waitForMarker(agent.grpcPort, pair, DNS_MARKER_PORT);
     const flows = await getFlows(agent.grpcPort, filter);
     const queries = flows.filter((f) => f.l7?.type === 'REQUEST');
     const answers = flows.filter((f) => f.l7?.type === 'RESPONSE');
@@ -89,7 +91,7 @@ describe.each([
     const postPort = Number(posted.split(' ')[1]);
 
     const postFlows = await waitForFlows(agent.grpcPort, [{ ...l7, http_method: ['POST'] }], (flows) => flows.length >= 2, 'POST request and response');
-    await delay(SETTLE_MS);
+    await waitForMarker(agent.grpcPort, pair, HTTP_MARKER_PORT);
     const posts = await getFlows(agent.grpcPort, [{ ...l7, http_method: ['POST'] }]);
     expect(posts).toHaveLength(2);
     const request = postFlows.find((f) => f.l7?.type === 'REQUEST')!;

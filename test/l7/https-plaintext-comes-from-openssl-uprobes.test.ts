@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flow } from '../../src/proto/flow.js';
 import { isolatedAgentFlags, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
 import type { PrivilegeWrapper } from '../helpers/agent-cli.js';
 import { createPodPair, type PodPair } from '../helpers/netns.js';
-import { getFlows, uprobesOf, waitForFlows } from './agent-flows.js';
+import { getFlows, uprobesOf, waitForFlows, waitForMarker } from './agent-flows.js';
 import { curl, nodeHttpsGet, serverCertificate, startHttpsServer, type Certificates, type Server } from './l7-traffic.js';
 
 // HTTPS between two pod namespaces, to a node HTTPS server, from curl (OpenSSL in libssl.so.3)
@@ -19,6 +18,8 @@ const SERVER_NAME = 'secure.flowlens.test';
 const HTTPS_PORT = 443;
 const UPROBE_EVENTS = '/sys/kernel/tracing/uprobe_events';
 const l7 = { event_type: [{ type: 129 }] };
+// A datagram sent after the HTTPS exchange: once it shows, any L7 flow of the exchange would have.
+const MARKER_PORT = 5393;
 
 interface Setup {
   pair: PodPair;
@@ -134,7 +135,7 @@ describe('HTTPS with tls.parse=false in tracer mode', () => {
     const clientPort = await curlHttps(pair, '/plain/secret');
     const flows = await waitForFlows(agent.grpcPort, ours(pair), (fs) => clientHellos(fs, clientPort).length > 0, 'L3/L4 flows with the SNI');
     expect(flows.filter((f) => f.l4?.TCP?.source_port === clientPort && f.l4.TCP.flags?.SYN === true).length).toBeGreaterThan(0);
-    await delay(1000);
+    await waitForMarker(agent.grpcPort, pair, MARKER_PORT);
     expect(await getFlows(agent.grpcPort, [{ ...l7, ...ours(pair)[0] }])).toEqual([]);
     expect(uprobesOf(agent.child.pid!)).toEqual([]);
   });
@@ -159,6 +160,7 @@ describe('HTTPS with tls.parse=true in base mode (eBPF taken away)', () => {
     );
     expect(hellos[0]).toMatchObject({ IP: { source: pair.ipA, destination: pair.ipB }, l4: { TCP: { destination_port: HTTPS_PORT } } });
     expect(hellos[0]!.Summary).toMatch(/ALPN: h2,http\/1\.1/);
+    await waitForMarker(agent.grpcPort, pair, MARKER_PORT);
     expect(await getFlows(agent.grpcPort, [{ ...l7, ...ours(pair)[0] }])).toEqual([]);
     expect(agent.logs.filter((line) => line.msg === warning.msg)).toHaveLength(1);
   });

@@ -20,7 +20,7 @@ describe('hubble_dns_queries_total and hubble_dns_responses_total', () => {
     const handler = new DnsHandler();
     handler.init(registry);
     handler.processFlow(dnsFlow({ query: 'example.com.', qtypes: ['A'] }, false));
-    handler.processFlow(dnsFlow({ query: 'example.com.', qtypes: ['A'], rcode: 0, ips: ['10.1.1.1', '10.1.1.2'], rrtypes: ['A', 'A'] }, true));
+    handler.processFlow(dnsFlow({ query: 'example.com.', qtypes: ['A'], rcode: 0, ips: ['198.19.1.1', '198.19.1.2'], rrtypes: ['A', 'A'] }, true));
     handler.processFlow(dnsFlow({ query: 'nope.example.', qtypes: ['AAAA'], rcode: 3 }, true));
     handler.processFlow(dnsFlow({ query: 'blocked.example.', qtypes: ['A'] }, false, 'DROPPED'));
     const text = await registry.metrics();

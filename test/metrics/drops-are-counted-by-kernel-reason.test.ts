@@ -10,7 +10,7 @@ function drop(fields: Partial<Flow>): Flow {
     verdict: 'DROPPED',
     Type: 'L3_L4',
     event_type: { type: MONITOR_EVENT_TYPE.DROP },
-    IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
+    IP: { source: '198.18.0.1', destination: '198.18.0.2', ipVersion: 'IPv4' },
     l4: { UDP: { source_port: 40000, destination_port: 9 } },
     ...fields,
   };

@@ -30,7 +30,7 @@ const COUNTED = new Set([FLOWS, DROPS, TCP_FLAGS, DNS_QUERIES, DNS_RESPONSES, DN
 const TRACE = MONITOR_EVENT_TYPE.TRACE;
 const TO_ENDPOINT = 0;
 const TO_NETWORK = 11;
-const V4 = { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' } as const;
+const V4 = { source: '198.18.0.1', destination: '198.18.0.2', ipVersion: 'IPv4' } as const;
 const V6 = { source: 'fd00::1', destination: 'fd00::2', ipVersion: 'IPv6' } as const;
 
 function trace(subType: number, fields: Partial<Flow>): Flow {
@@ -124,7 +124,7 @@ const KINDS: FlowKind[] = [
   {
     flow: dns({
       is_reply: { value: true },
-      l7: { type: 'RESPONSE', dns: { query: 'a.example.', qtypes: ['A'], ips: ['10.1.1.1', '10.1.1.2'], rcode: 0, rrtypes: ['A', 'A'] } },
+      l7: { type: 'RESPONSE', dns: { query: 'a.example.', qtypes: ['A'], ips: ['198.19.1.1', '198.19.1.2'], rcode: 0, rrtypes: ['A', 'A'] } },
     }),
     counts: [
       [FLOWS, { protocol: 'DNS', type: 'L7', subtype: 'DNS', verdict: 'FORWARDED' }],

@@ -11,7 +11,7 @@ const tcpTrace: Flow = {
   verdict: 'FORWARDED',
   Type: 'L3_L4',
   event_type: { type: MONITOR_EVENT_TYPE.TRACE, sub_type: TRACE_TO_ENDPOINT },
-  IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
+  IP: { source: '198.18.0.1', destination: '198.18.0.2', ipVersion: 'IPv4' },
   l4: { TCP: { source_port: 40000, destination_port: 80, flags: { SYN: true } } },
 };
 
@@ -19,7 +19,7 @@ const udpDrop: Flow = {
   verdict: 'DROPPED',
   Type: 'L3_L4',
   event_type: { type: MONITOR_EVENT_TYPE.DROP },
-  IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
+  IP: { source: '198.18.0.1', destination: '198.18.0.2', ipVersion: 'IPv4' },
   l4: { UDP: { source_port: 5353, destination_port: 9 } },
 };
 
@@ -58,7 +58,7 @@ describe('hubble_flows_processed_total', () => {
 
   it('carries no per-flow labels (addresses, ports)', async () => {
     const text = await exposition([tcpTrace]);
-    expect(text).not.toContain('10.0.0.1');
+    expect(text).not.toContain('198.18.0.1');
     expect(text).not.toContain('40000');
   });
 });

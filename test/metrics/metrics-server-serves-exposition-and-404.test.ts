@@ -30,7 +30,7 @@ describe('metrics server', () => {
     metrics.processFlow({
       verdict: 'FORWARDED',
       event_type: { type: MONITOR_EVENT_TYPE.TRACE, sub_type: 0 },
-      IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
+      IP: { source: '198.18.0.1', destination: '198.18.0.2', ipVersion: 'IPv4' },
       l4: { UDP: { source_port: 1000, destination_port: 53 } },
     });
     const server = await startMetricsServer({ address: { host: '127.0.0.1', port: 0 }, registry: metrics.registry });

@@ -7,7 +7,7 @@ import { startPrometheus, type PrometheusServer } from '../helpers/prometheus.js
 const FLOW: Flow = {
   verdict: 'FORWARDED',
   event_type: { type: MONITOR_EVENT_TYPE.TRACE, sub_type: 0 },
-  IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
+  IP: { source: '198.18.0.1', destination: '198.18.0.2', ipVersion: 'IPv4' },
   l4: { TCP: { source_port: 40000, destination_port: 80, flags: { ACK: true } } },
 };
 const FIRST_BATCH = 5;

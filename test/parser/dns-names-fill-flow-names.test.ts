@@ -6,7 +6,7 @@ import { interfaces, record, TEST_TIME_NS } from '../helpers/records.js';
 describe('DNS names on L3/L4 flows', () => {
   it('fills source_names and destination_names from names learned from DNS answers', () => {
     const names = new DnsNameCache();
-    names.record('10.0.0.2', 'api.example.com.', 30, TEST_TIME_NS - 1_000_000_000n);
+    names.record('198.18.0.2', 'api.example.com.', 30, TEST_TIME_NS - 1_000_000_000n);
     const parser = new FlowParser({
       nodeName: 'node-a',
       interfaces: interfaces(),

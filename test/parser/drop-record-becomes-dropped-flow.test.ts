@@ -45,7 +45,7 @@ describe('drop records', () => {
       verdict: 'DROPPED',
       drop_reason: 178,
       drop_reason_desc: 'SOCKET_LOOKUP_FAILED',
-      IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
+      IP: { source: '198.18.0.1', destination: '198.18.0.2', ipVersion: 'IPv4' },
       l4: { UDP: { source_port: 43210, destination_port: 9 } },
       Type: 'L3_L4',
       node_name: 'node-a',

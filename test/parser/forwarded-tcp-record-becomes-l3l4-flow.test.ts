@@ -22,7 +22,7 @@ describe('forwarded TCP record', () => {
       time: { seconds: 1_700_000_000, nanos: 123_456_789 },
       uuid: undefined,
       verdict: 'FORWARDED',
-      IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
+      IP: { source: '198.18.0.1', destination: '198.18.0.2', ipVersion: 'IPv4' },
       l4: { TCP: { source_port: 40000, destination_port: 80, flags: { SYN: true } } },
       Type: 'L3_L4',
       node_name: 'node-a',

@@ -3,7 +3,7 @@ import { FlowParser } from '../../src/parser/flow-parser.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/parser/tcp-flags.js';
 import { interfaces, record, reverse } from '../helpers/records.js';
 
-// Pod A (10.0.0.1, behind host veth 7) connects to pod B (10.0.0.2, behind host veth 8).
+// Pod A (198.18.0.1, behind host veth 7) connects to pod B (198.18.0.2, behind host veth 8).
 // Every packet is seen twice: leaving A at TC ingress of 7, reaching B at TC egress of 8.
 function parser(): FlowParser {
   return new FlowParser({

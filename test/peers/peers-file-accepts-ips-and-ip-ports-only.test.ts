@@ -15,15 +15,15 @@ function problemsOf(text: string): string {
 describe('parsePeersFile', () => {
   it('reads IPv4, IPv6, with and without port, into nodes of the agent cluster', () => {
     const text = `nodes:
-  - {name: n1, address: 10.0.0.7}
+  - {name: n1, address: 198.18.0.7}
   - {name: n2, address: "[fd00::7]:4245"}
-  - {name: n3, address: 10.0.0.9:4300}
+  - {name: n3, address: 198.18.0.9:4300}
   - {name: n4, address: "fd00::9"}
 `;
     expect(parsePeersFile(text, 'c1', 'peers.yaml')).toEqual([
-      { name: 'n1', cluster: 'c1', ip: '10.0.0.7' },
+      { name: 'n1', cluster: 'c1', ip: '198.18.0.7' },
       { name: 'n2', cluster: 'c1', ip: 'fd00::7', port: 4245 },
-      { name: 'n3', cluster: 'c1', ip: '10.0.0.9', port: 4300 },
+      { name: 'n3', cluster: 'c1', ip: '198.18.0.9', port: 4300 },
       { name: 'n4', cluster: 'c1', ip: 'fd00::9' },
     ]);
   });
@@ -34,15 +34,15 @@ describe('parsePeersFile', () => {
 
   it('rejects host names, bad ports and malformed entries, naming every entry at fault', () => {
     const message = problemsOf(`nodes:
-  - {name: good, address: 10.0.0.1}
+  - {name: good, address: 198.18.0.1}
   - {name: byname, address: node2.example}
-  - {name: noport, address: "10.0.0.2:"}
-  - {name: bigport, address: 10.0.0.3:70000}
+  - {name: noport, address: "198.18.0.2:"}
+  - {name: bigport, address: 198.18.0.3:70000}
   - {name: v6noport, address: "[fd00::1]"}
   - {name: v6bare, address: "fd00::1:99999"}
-  - {address: 10.0.0.4}
-  - {name: typo, adress: 10.0.0.5}
-  - {name: good, address: 10.0.0.6}
+  - {address: 198.18.0.4}
+  - {name: typo, adress: 198.18.0.5}
+  - {name: good, address: 198.18.0.6}
   - just-a-string
 `);
     for (const fragment of [
@@ -56,7 +56,7 @@ describe('parsePeersFile', () => {
   });
 
   it('rejects a document that is not a nodes list, and invalid YAML', () => {
-    expect(problemsOf('- {name: n1, address: 10.0.0.7}\n')).toMatch(/expected a mapping with a "nodes" list/);
+    expect(problemsOf('- {name: n1, address: 198.18.0.7}\n')).toMatch(/expected a mapping with a "nodes" list/);
     expect(problemsOf('')).toMatch(/expected a mapping with a "nodes" list/);
     expect(problemsOf('nodes: [ {name: n1\n')).toMatch(/not valid YAML/);
   });

@@ -17,7 +17,7 @@ describe('peer naming', () => {
   });
 
   it('joins host and port, bracketing IPv6', () => {
-    expect(joinHostPort('10.0.0.7', 4244)).toBe('10.0.0.7:4244');
+    expect(joinHostPort('198.18.0.7', 4244)).toBe('198.18.0.7:4244');
     expect(joinHostPort('fd00::7', 4244)).toBe('[fd00::7]:4244');
   });
 });

@@ -9,7 +9,7 @@ const FLOWS: Flow[] = [
   makeFlow({ Summary: 'A' }),
   makeFlow({
     Summary: 'B',
-    IP: { source: '10.1.0.5', destination: '10.0.0.2', ipVersion: 'IPv4' },
+    IP: { source: '198.19.0.5', destination: '198.18.0.2', ipVersion: 'IPv4' },
     l4: { UDP: { source_port: 5353, destination_port: 53 } },
     l7: { type: 'REQUEST', dns: { query: 'kube-dns.kube-system.svc.cluster.local.' } },
     Type: 'L7',
@@ -30,7 +30,7 @@ const FLOWS: Flow[] = [
   }),
   makeFlow({
     Summary: 'D',
-    IP: { source: '10.0.0.3', destination: '10.0.0.4', ipVersion: 'IPv4' },
+    IP: { source: '198.18.0.3', destination: '198.18.0.4', ipVersion: 'IPv4' },
     l4: { TCP: { source_port: 41000, destination_port: 8080, flags: { ACK: true, PSH: true } } },
     l7: {
       type: 'RESPONSE',
@@ -49,13 +49,13 @@ const FLOWS: Flow[] = [
   }),
   makeFlow({
     Summary: 'E',
-    IP: { source: '10.0.0.9', destination: '10.0.0.10', ipVersion: 'IPv4' },
+    IP: { source: '198.18.0.9', destination: '198.18.0.10', ipVersion: 'IPv4' },
     l4: { SCTP: { source_port: 1000, destination_port: 2000 } },
     source: { namespace: 'default', pod_name: 'client-1' },
   }),
   makeFlow({
     Summary: 'F',
-    IP: { source: '10.0.0.1', destination: '8.8.8.8', ipVersion: 'IPv4' },
+    IP: { source: '198.18.0.1', destination: '8.8.8.8', ipVersion: 'IPv4' },
     l4: { ICMPv4: { type: 8, code: 0 } },
     is_reply: undefined,
   }),
@@ -64,8 +64,8 @@ const FLOWS: Flow[] = [
 const only = (filter: FlowFilter): GetFlowsRequest => ({ whitelist: [filter] });
 
 const CASES: [string, GetFlowsRequest, string[]][] = [
-  ['source_ip exact', only({ source_ip: ['10.0.0.1'] }), ['A', 'F']],
-  ['source_ip CIDR', only({ source_ip: ['10.1.0.0/16'] }), ['B']],
+  ['source_ip exact', only({ source_ip: ['198.18.0.1'] }), ['A', 'F']],
+  ['source_ip CIDR', only({ source_ip: ['198.19.0.0/16'] }), ['B']],
   ['destination_ip IPv6 in another spelling', only({ destination_ip: ['fd00:0::2'] }), ['C']],
   ['source_ip IPv6 CIDR', only({ source_ip: ['fd00::/64'] }), ['C']],
   ['source_port', only({ source_port: ['5353'] }), ['B']],

@@ -6,8 +6,8 @@ import { collectGetFlows, getFlowsError, startObserver, type ObserverHarness } f
 
 const INVALID: [string, GetFlowsRequest, RegExp][] = [
   ['first with follow', { first: true, follow: true }, /first cannot be combined with follow/],
-  ['a bad CIDR', { whitelist: [{ source_ip: ['10.0.0.0/33'] }] }, /source_ip.*10\.0\.0\.0\/33.*CIDR/],
-  ['a bad IP', { blacklist: [{ destination_ip: ['10.0.0.256'] }] }, /destination_ip.*10\.0\.0\.256/],
+  ['a bad CIDR', { whitelist: [{ source_ip: ['198.18.0.0/33'] }] }, /source_ip.*198\.18\.0\.0\/33.*CIDR/],
+  ['a bad IP', { blacklist: [{ destination_ip: ['198.18.0.256'] }] }, /destination_ip.*198\.18\.0\.256/],
   ['a bad regex', { whitelist: [{ http_path: ['/api/(v1'] }] }, /http_path.*regular expression/],
   ['an unknown protocol', { whitelist: [{ protocol: ['tcpp'] }] }, /protocol.*tcpp.*one of tcp, udp/],
   ['a bad port', { whitelist: [{ destination_port: ['70000'] }] }, /destination_port.*70000/],

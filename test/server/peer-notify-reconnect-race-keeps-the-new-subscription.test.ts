@@ -19,7 +19,7 @@ let listeners: RunningListeners;
 let client: grpc.Client;
 
 function writePeers(names: string[]): void {
-  writeFileSync(`${file}.tmp`, `nodes: [${names.map((name) => `{name: ${name}, address: 10.0.0.${name.slice(1)}}`).join(', ')}]\n`);
+  writeFileSync(`${file}.tmp`, `nodes: [${names.map((name) => `{name: ${name}, address: 198.18.0.${name.slice(1)}}`).join(', ')}]\n`);
   renameSync(`${file}.tmp`, file);
 }
 

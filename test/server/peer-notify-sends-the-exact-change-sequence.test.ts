@@ -22,7 +22,7 @@ function writePeers(text: string): void {
 }
 
 beforeAll(async () => {
-  writePeers('nodes: [{name: n1, address: 10.0.0.1}, {name: n2.example, address: "[fd00::2]:4245"}, {name: n3, address: 10.0.0.3}]\n');
+  writePeers('nodes: [{name: n1, address: 198.18.0.1}, {name: n2.example, address: "[fd00::2]:4245"}, {name: n3, address: 198.18.0.3}]\n');
   source = new StaticPeerSource({ file, nodeName: 'n1', clusterName: 'default', grpcPort: 4244, pollIntervalMs: 40 });
   await source.start();
   peers = new PeerService({ source, defaultPort: 4244, tls: false });
@@ -48,29 +48,29 @@ describe('peer.Peer/Notify', () => {
     try {
       await waitFor('the initial nodes', () => stream.received.length === 3);
       expect(stream.received.map(line)).toEqual([
-        'PEER_ADDED n1 10.0.0.1:4244',
+        'PEER_ADDED n1 198.18.0.1:4244',
         'PEER_ADDED n2.example [fd00::2]:4245',
-        'PEER_ADDED n3 10.0.0.3:4244',
+        'PEER_ADDED n3 198.18.0.3:4244',
       ]);
       // plaintext agents: no TLS server name at all
       expect(stream.received.every((n) => n.tls === undefined)).toBe(true);
 
-      writePeers('nodes: [{name: n1, address: 10.0.0.1}, {name: n3, address: 10.0.0.3}]\n');
+      writePeers('nodes: [{name: n1, address: 198.18.0.1}, {name: n3, address: 198.18.0.3}]\n');
       await waitFor('n2 removed', () => stream.received.length === 4);
-      writePeers('nodes: [{name: n1, address: 10.0.0.1}, {name: n3, address: 10.0.0.3}, {name: n2.example, address: 10.0.0.2}]\n');
+      writePeers('nodes: [{name: n1, address: 198.18.0.1}, {name: n3, address: 198.18.0.3}, {name: n2.example, address: 198.18.0.2}]\n');
       await waitFor('n2 re-added', () => stream.received.length === 5);
-      writePeers('nodes: [{name: n2.example, address: 10.0.0.2}, {name: n3, address: "10.0.0.33"}]\n');
+      writePeers('nodes: [{name: n2.example, address: 198.18.0.2}, {name: n3, address: "198.18.0.33"}]\n');
       await waitFor('n1 removed, n3 moved', () => stream.received.length === 7);
       expect(stream.received.slice(3).map(line)).toEqual([
         'PEER_DELETED n2.example [fd00::2]:4245',
-        'PEER_ADDED n2.example 10.0.0.2:4244',
-        'PEER_DELETED n1 10.0.0.1:4244',
-        'PEER_UPDATED n3 10.0.0.33:4244',
+        'PEER_ADDED n2.example 198.18.0.2:4244',
+        'PEER_DELETED n1 198.18.0.1:4244',
+        'PEER_UPDATED n3 198.18.0.33:4244',
       ]);
 
       const late = collect<ChangeNotification>(client, 'Notify', {});
       await waitFor('a late subscriber sees the current set', () => late.received.length === 2);
-      expect(late.received.map(line)).toEqual(['PEER_ADDED n3 10.0.0.33:4244', 'PEER_ADDED n2.example 10.0.0.2:4244']);
+      expect(late.received.map(line)).toEqual(['PEER_ADDED n3 198.18.0.33:4244', 'PEER_ADDED n2.example 198.18.0.2:4244']);
       late.call.cancel();
       expect(stream.ended).toBeUndefined();
     } finally {

@@ -13,9 +13,11 @@ import { isolatedAgentFlags, startAgentProcess, type AgentProcess } from '../hel
 import { createPodPair, type PodPair } from '../helpers/netns.js';
 import { clientTls, collect, ownConnection, unary, waitFor } from './tls-fixture.js';
 
-// Acts the way hubble-relay does (PROTOCOL.md): discover nodes through peer.Peer/Notify,
-// dial every advertised address (with mTLS and the advertised server name when TLS is on),
-// check Health, call ServerStatus and GetFlows, and merge the streams by response time.
+// Acts the way hubble-relay does (README, "hubble-relay and Hubble UI"; upstream:
+// cilium/cilium pkg/hubble/relay/pool/manager.go and pkg/hubble/relay/observer/observer.go):
+// discover nodes through peer.Peer/Notify, dial every advertised address (with mTLS and the
+// advertised server name when TLS is on), check Health, call ServerStatus and GetFlows, and
+// merge the streams by response time.
 
 const CLUSTER = 'default';
 const NODES = ['node-a', 'node-b'] as const;

@@ -59,7 +59,7 @@ class Agent {
   }
 
   writePeers(names: string[]): void {
-    writeFileSync(`${this.peersFile}.tmp`, `nodes: [${names.map((n) => `{name: ${n}, address: 10.0.0.${n.slice(1)}}`).join(', ')}]\n`);
+    writeFileSync(`${this.peersFile}.tmp`, `nodes: [${names.map((n) => `{name: ${n}, address: 198.18.0.${n.slice(1)}}`).join(', ')}]\n`);
     renameSync(`${this.peersFile}.tmp`, this.peersFile);
   }
 

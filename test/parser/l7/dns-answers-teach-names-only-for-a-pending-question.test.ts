@@ -10,7 +10,7 @@ import { CLIENT, MS, SERVER, fromClient, fromServer } from './payloads.js';
 
 const toServer = { protocol: 'UDP' as const, destinationPort: 53 };
 const toClient = { protocol: 'UDP' as const, sourcePort: 53 };
-const POISON_IP = '10.66.6.6';
+const POISON_IP = '198.19.66.6';
 
 function query(id: number, name: string, type: number = TYPE.A): Buffer {
   return buildDnsMessage({ id, questions: [{ name, type }] });
@@ -32,7 +32,7 @@ const FORGED: [string, (ask: () => void) => L7Payload][] = [
   ['an answer with another transaction id', (ask) => (ask(), fromServer(1n * MS, answer(0x4321, 'bank.example', POISON_IP), toClient))],
   ['an answer to another name', (ask) => (ask(), fromServer(1n * MS, answer(0x1234, 'evil.example', POISON_IP), toClient))],
   ['an answer to another question type', (ask) => (ask(), fromServer(1n * MS, answer(0x1234, 'bank.example', POISON_IP, TYPE.AAAA), toClient))],
-  ['an answer from another server', (ask) => (ask(), fromServer(1n * MS, answer(0x1234, 'bank.example', POISON_IP), { ...toClient, sourceIp: '10.0.2.8' }))],
+  ['an answer from another server', (ask) => (ask(), fromServer(1n * MS, answer(0x1234, 'bank.example', POISON_IP), { ...toClient, sourceIp: '198.18.2.8' }))],
   ['an answer from another server port', (ask) => (ask(), fromServer(1n * MS, answer(0x1234, 'bank.example', POISON_IP), { protocol: 'UDP', sourcePort: 5353, destinationPort: CLIENT.port, sourceIp: SERVER.ip }))],
   ['an answer to another client port', (ask) => (ask(), fromServer(1n * MS, answer(0x1234, 'bank.example', POISON_IP), { ...toClient, destinationPort: CLIENT.port + 1 }))],
   ['an answer over TCP to a query over UDP', (ask) => (ask(), fromServer(1n * MS, withTcpLengthPrefix(answer(0x1234, 'bank.example', POISON_IP)), { protocol: 'TCP', sourcePort: 53 }))],
@@ -52,17 +52,17 @@ describe('DNS answers teach names only for a pending query with the same questio
   it('the answer to the pending query teaches its names, also when the server changed the case of the name', () => {
     const { tracker, names, ask } = setup();
     ask();
-    tracker.observe(fromServer(1n * MS, answer(0x1234, 'BaNk.ExAmPlE', '10.0.9.9'), toClient));
-    expect(names.namesOf('10.0.9.9')).toEqual(['BaNk.ExAmPlE']);
+    tracker.observe(fromServer(1n * MS, answer(0x1234, 'BaNk.ExAmPlE', '198.18.9.9'), toClient));
+    expect(names.namesOf('198.18.9.9')).toEqual(['BaNk.ExAmPlE']);
   });
 
   it('a second answer to a query already answered teaches nothing', () => {
     const { tracker, names, ask } = setup();
     ask();
-    tracker.observe(fromServer(1n * MS, answer(0x1234, 'bank.example', '10.0.9.9'), toClient));
+    tracker.observe(fromServer(1n * MS, answer(0x1234, 'bank.example', '198.18.9.9'), toClient));
     const forged = tracker.observe(fromServer(2n * MS, answer(0x1234, 'bank.example', POISON_IP), toClient));
     expect(forged?.kind).toBe('l7');
-    expect(names.namesOf('10.0.9.9')).toEqual(['bank.example']);
+    expect(names.namesOf('198.18.9.9')).toEqual(['bank.example']);
     expect(names.namesOf(POISON_IP)).toEqual([]);
   });
 });

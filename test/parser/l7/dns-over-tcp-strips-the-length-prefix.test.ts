@@ -8,8 +8,8 @@ describe('DNS over TCP', () => {
     response: true,
     questions: [{ name: 'tcp.test', type: TYPE.A }],
     answers: [
-      { name: 'tcp.test', type: TYPE.A, ttl: 3, ip: '10.9.8.7' },
-      { name: 'tcp.test', type: TYPE.A, ttl: 3, ip: '10.9.8.6' },
+      { name: 'tcp.test', type: TYPE.A, ttl: 3, ip: '198.19.8.7' },
+      { name: 'tcp.test', type: TYPE.A, ttl: 3, ip: '198.19.8.6' },
     ],
   });
 
@@ -17,7 +17,7 @@ describe('DNS over TCP', () => {
     const result = parseDnsOverTcp(withTcpLengthPrefix(message));
     if (!result.ok) throw new Error(result.reason);
     expect(result.message.id).toBe(77);
-    expect(result.message.answers.map((a) => a.ip)).toEqual(['10.9.8.7', '10.9.8.6']);
+    expect(result.message.answers.map((a) => a.ip)).toEqual(['198.19.8.7', '198.19.8.6']);
     expect(result.message.answersComplete).toBe(true);
   });
 
@@ -31,7 +31,7 @@ describe('DNS over TCP', () => {
     const cut = withTcpLengthPrefix(message).subarray(0, message.length - 2);
     const result = parseDnsOverTcp(cut);
     if (!result.ok) throw new Error(result.reason);
-    expect(result.message.answers.map((a) => a.ip)).toEqual(['10.9.8.7']);
+    expect(result.message.answers.map((a) => a.ip)).toEqual(['198.19.8.7']);
     expect(result.message.answersComplete).toBe(false);
   });
 

@@ -32,7 +32,7 @@ describe('DNS parser on a real resolver exchange', () => {
         questions: [{ name: q.name, type: q.type }],
         answers: [
           { name: q.name, type: TYPE.CNAME, ttl: 120, cname: `edge.${q.name}` },
-          { name: `edge.${q.name}`, type: TYPE.A, ttl: 42, ip: '10.11.12.13' },
+          { name: `edge.${q.name}`, type: TYPE.A, ttl: 42, ip: '198.19.12.13' },
         ],
       });
       answers.push(answer);
@@ -44,7 +44,7 @@ describe('DNS parser on a real resolver exchange', () => {
     const resolver = new Resolver({ timeout: 2000, tries: 2 });
     resolver.setServers([`127.0.0.1:${port}`]);
     const resolved = await resolver.resolve4('svc.flowlens.test', { ttl: true });
-    expect(resolved).toEqual([{ address: '10.11.12.13', ttl: 42 }]);
+    expect(resolved).toEqual([{ address: '198.19.12.13', ttl: 42 }]);
 
     const query = parseDns(queries[0]!);
     if (!query.ok) throw new Error(query.reason);
@@ -54,6 +54,6 @@ describe('DNS parser on a real resolver exchange', () => {
     const answer = parseDns(answers[0]!);
     if (!answer.ok) throw new Error(answer.reason);
     expect(answer.message.id).toBe(query.message.id);
-    expect(answer.message.answers.map((a) => a.cname ?? a.ip)).toEqual(['edge.svc.flowlens.test.', '10.11.12.13']);
+    expect(answer.message.answers.map((a) => a.cname ?? a.ip)).toEqual(['edge.svc.flowlens.test.', '198.19.12.13']);
   });
 });

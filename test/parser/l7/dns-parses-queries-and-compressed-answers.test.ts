@@ -96,14 +96,14 @@ describe('DNS parser', () => {
       questions: [{ name: 'mail.test', type: TYPE.MX }],
       answers: [
         { name: 'mail.test', type: TYPE.TXT, ttl: 5, raw: Buffer.from('\x05hello') },
-        { name: 'mail.test', type: TYPE.A, ttl: 5, ip: '10.0.0.1' },
+        { name: 'mail.test', type: TYPE.A, ttl: 5, ip: '198.18.0.1' },
       ],
     });
     const result = parseDns(bytes);
     if (!result.ok) throw new Error(result.reason);
     expect(result.message.answers.map((a) => [a.type, a.ip])).toEqual([
       [TYPE.TXT, undefined],
-      [TYPE.A, '10.0.0.1'],
+      [TYPE.A, '198.18.0.1'],
     ]);
   });
 });

@@ -91,13 +91,13 @@ describe('DNS parser rejections', () => {
       id: 1,
       response: true,
       questions: [{ name: 'many.test', type: TYPE.A }],
-      answers: [1, 2, 3].map((n) => ({ name: 'many.test', type: TYPE.A, ttl: 9, ip: `10.0.0.${n}` })),
+      answers: [1, 2, 3].map((n) => ({ name: 'many.test', type: TYPE.A, ttl: 9, ip: `198.18.0.${n}` })),
     });
     const cut = bytes.subarray(0, bytes.length - 2);
     expect(parseDns(cut)).toEqual({ ok: false, reason: 'answer_out_of_bounds' });
     const partial = parseDns(cut, { captureTruncated: true });
     if (!partial.ok) throw new Error(partial.reason);
-    expect(partial.message.answers.map((a) => a.ip)).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(partial.message.answers.map((a) => a.ip)).toEqual(['198.18.0.1', '198.18.0.2']);
     expect(partial.message.answersComplete).toBe(false);
   });
 });

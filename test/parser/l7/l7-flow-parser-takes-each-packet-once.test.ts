@@ -58,7 +58,7 @@ describe('L7 flow parser', () => {
       verdict: 'FORWARDED',
       node_name: 'node-a',
       event_type: { type: 129 },
-      IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
+      IP: { source: '198.18.0.1', destination: '198.18.0.2', ipVersion: 'IPv4' },
       l4: { TCP: { source_port: 40000, destination_port: 80 } },
       traffic_direction: 'EGRESS',
       trace_observation_point: 'FROM_ENDPOINT',
@@ -105,7 +105,7 @@ describe('L7 flow parser', () => {
       `RESPONSE EGRESS ${Number(4n * MS)}`,
     ]);
     expect(flows[0]).toMatchObject({ trace_observation_point: 'UNKNOWN_POINT', l7: { http: { url: 'https://bank/secret' } } });
-    expect(flows[3]).toMatchObject({ IP: { source: '10.0.0.2', destination: '10.0.0.1' }, l7: { http: { code: 200, method: 'GET', url: 'https://bank/secret' } } });
+    expect(flows[3]).toMatchObject({ IP: { source: '198.18.0.2', destination: '198.18.0.1' }, l7: { http: { code: 200, method: 'GET', url: 'https://bank/secret' } } });
   });
 
   it('passes over TLS plaintext that starts no HTTP message without counting it as rejected', () => {

@@ -45,7 +45,7 @@ describe('L7 tracker, DNS', () => {
       },
     });
 
-    const response = tracker.observe(fromServer(1_012n * MS, answer(0x42, 'api.example.com', ['10.0.9.1', '10.0.9.2']), toClient));
+    const response = tracker.observe(fromServer(1_012n * MS, answer(0x42, 'api.example.com', ['198.18.9.1', '198.18.9.2']), toClient));
     expect(response?.kind).toBe('l7');
     if (response?.kind !== 'l7') return;
     expect(response.flow.l7).toEqual({
@@ -54,7 +54,7 @@ describe('L7 tracker, DNS', () => {
       record: 'dns',
       dns: {
         query: 'api.example.com.',
-        ips: ['10.0.9.1', '10.0.9.2'],
+        ips: ['198.18.9.1', '198.18.9.2'],
         ttl: 120,
         cnames: ['lb.api.example.com.'],
         observation_source: '',
@@ -63,7 +63,7 @@ describe('L7 tracker, DNS', () => {
         rrtypes: ['CNAME', 'A', 'A'],
       },
     });
-    expect(response.flow.Summary).toBe('DNS Answer "10.0.9.1,10.0.9.2" CNAMEs: "lb.api.example.com." TTL: 120 (Query api.example.com. A)');
+    expect(response.flow.Summary).toBe('DNS Answer "198.18.9.1,198.18.9.2" CNAMEs: "lb.api.example.com." TTL: 120 (Query api.example.com. A)');
     expect(response.flow.is_reply).toEqual({ value: true });
     expect(tracker.tableStats().find((t) => t.table === 'dns_pending')?.entries).toBe(0);
   });
@@ -72,8 +72,8 @@ describe('L7 tracker, DNS', () => {
     const tracker = new L7Tracker({ names: new DnsNameCache() });
     tracker.observe(fromClient(0n, query(1, 'one.test'), toServer));
     tracker.observe(fromClient(1n * MS, query(2, 'two.test'), toServer));
-    const second = tracker.observe(fromServer(3n * MS, answer(2, 'two.test', ['10.0.0.2']), toClient));
-    const first = tracker.observe(fromServer(10n * MS, answer(1, 'one.test', ['10.0.0.1']), toClient));
+    const second = tracker.observe(fromServer(3n * MS, answer(2, 'two.test', ['198.18.0.2']), toClient));
+    const first = tracker.observe(fromServer(10n * MS, answer(1, 'one.test', ['198.18.0.1']), toClient));
     expect(second?.kind === 'l7' && second.flow.l7.latency_ns).toBe(2_000_000);
     expect(first?.kind === 'l7' && first.flow.l7.latency_ns).toBe(10_000_000);
   });
@@ -90,8 +90,8 @@ describe('L7 tracker, DNS', () => {
     const names = new DnsNameCache();
     const tracker = new L7Tracker({ names });
     tracker.observe(fromClient(0n, query(5, 'shop.example.com'), toServer));
-    tracker.observe(fromServer(2n * MS, answer(5, 'shop.example.com', ['10.0.2.7']), toClient));
-    expect(names.namesOf('10.0.2.7')).toEqual(['shop.example.com']);
+    tracker.observe(fromServer(2n * MS, answer(5, 'shop.example.com', ['198.18.2.7']), toClient));
+    expect(names.namesOf('198.18.2.7')).toEqual(['shop.example.com']);
 
     const http = tracker.observe(fromClient(3n * MS, Buffer.from('GET / HTTP/1.1\r\nHost: shop.example.com\r\n\r\n')));
     expect(http?.kind === 'l7' && http.flow.destination_names).toEqual(['shop.example.com']);
@@ -102,18 +102,18 @@ describe('L7 tracker, DNS', () => {
     const tracker = new L7Tracker({ names: new DnsNameCache() });
     tracker.observe(fromClient(0n, withTcpLengthPrefix(query(77, 'tcp.test')), { destinationPort: 53 }));
     const response = tracker.observe(
-      fromServer(4n * MS, withTcpLengthPrefix(answer(77, 'tcp.test', ['10.7.7.7'])), { sourcePort: 53 }),
+      fromServer(4n * MS, withTcpLengthPrefix(answer(77, 'tcp.test', ['198.19.7.7'])), { sourcePort: 53 }),
     );
     expect(response?.kind === 'l7' && response.flow.l7.latency_ns).toBe(4_000_000);
-    expect(response?.kind === 'l7' && response.flow.l7.dns?.ips).toEqual(['10.7.7.7']);
+    expect(response?.kind === 'l7' && response.flow.l7.dns?.ips).toEqual(['198.19.7.7']);
   });
 
   it('pairs a query seen at two observation points with its answer seen at both', () => {
     const tracker = new L7Tracker({ names: new DnsNameCache() });
     tracker.observe(fromClient(0n, query(3, 'twice.test'), toServer));
     tracker.observe(fromClient(1n * MS, query(3, 'twice.test'), toServer));
-    const a = tracker.observe(fromServer(5n * MS, answer(3, 'twice.test', ['10.1.1.1']), toClient));
-    const b = tracker.observe(fromServer(6n * MS, answer(3, 'twice.test', ['10.1.1.1']), toClient));
+    const a = tracker.observe(fromServer(5n * MS, answer(3, 'twice.test', ['198.19.1.1']), toClient));
+    const b = tracker.observe(fromServer(6n * MS, answer(3, 'twice.test', ['198.19.1.1']), toClient));
     expect(a?.kind === 'l7' && a.flow.l7.latency_ns).toBe(5_000_000);
     expect(b?.kind === 'l7' && b.flow.l7.latency_ns).toBe(5_000_000);
     expect(tracker.tableStats().find((t) => t.table === 'dns_pending')?.entries).toBe(0);

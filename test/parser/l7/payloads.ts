@@ -2,8 +2,8 @@ import type { L7Payload } from '../../../src/parser/l7/l7-tracker.js';
 
 // L7 payload records for tracker tests, with the addresses of one client and one server.
 
-export const CLIENT = { ip: '10.0.1.5', port: 40_000 };
-export const SERVER = { ip: '10.0.2.7', port: 80 };
+export const CLIENT = { ip: '198.18.1.5', port: 40_000 };
+export const SERVER = { ip: '198.18.2.7', port: 80 };
 export const MS = 1_000_000n;
 
 export function fromClient(timeNs: bigint, payload: Uint8Array, extra: Partial<L7Payload> = {}): L7Payload {
