@@ -32,8 +32,8 @@ function raw(r: RawRecord): Buffer {
   buf.writeBigUInt64LE(r.timeNs ?? 1_700_000_000_000_000_001n, 8);
   buf.writeBigUInt64LE(r.packets ?? 1n, 16);
   buf.writeBigUInt64LE(r.bytes ?? 74n, 24);
-  Buffer.from(r.saddr ?? [10, 0, 0, 1]).copy(buf, 32);
-  Buffer.from(r.daddr ?? [10, 0, 0, 2]).copy(buf, 48);
+  Buffer.from(r.saddr ?? [198, 18, 0, 1]).copy(buf, 32);
+  Buffer.from(r.daddr ?? [198, 18, 0, 2]).copy(buf, 48);
   buf.writeUInt16LE(r.sport ?? 40000, 64);
   buf.writeUInt16LE(r.dport ?? 80, 66);
   buf[68] = r.family ?? 4;
@@ -60,7 +60,7 @@ describe('record decoder', () => {
     expect(records).toEqual([
       {
         kind: 'flow', reason: 'report', ifindex: 7, timeNs: 1_700_000_000_000_000_001n, packets: 12, bytes: 3400, family: 4,
-        source: '10.0.0.1', destination: '10.0.0.2', sourcePort: 40000, destinationPort: 80, protocol: 6, direction: 'egress',
+        source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 40000, destinationPort: 80, protocol: 6, direction: 'egress',
         tcpFlags: 0x18, icmpType: 0, icmpCode: 0, dropReason: 0, pid: 0, aux: 0,
       },
     ]);
@@ -76,7 +76,7 @@ describe('record decoder', () => {
       [v6(0x2001, 0, 0, 1, 0, 0, 0, 1), '2001:0:0:1::1'],
       [v6(0x2001, 0xdb8, 0, 0, 1, 0, 0, 1), '2001:db8::1:0:0:1'],
       [v6(0xff02, 0, 0, 0, 0, 0, 0, 0), 'ff02::'],
-      [v6(0, 0, 0, 0, 0, 0xffff, 0x0a00, 0x0001), '::ffff:10.0.0.1'],
+      [v6(0, 0, 0, 0, 0, 0xffff, 0xc612, 0x0001), '::ffff:198.18.0.1'],
     ];
     for (const [saddr, text] of cases) {
       expect(decodeAll(raw({ family: 6, saddr })).records[0]!.source).toBe(text);
