@@ -1,7 +1,9 @@
 /* Fuzzes base mode's flow aggregation (flow_aggregate.h over flow_table.c) with sequences of
  * packets and sweeps, checking that every packet and byte fed is accounted for exactly, per
- * flow: reported in a record or still pending in the table. Input: a settings byte (report interval, table size), then 4-byte operations:
- *   flow (bit 7 set: a sweep instead of a packet), TCP flags or ICMP type, length, clock step. */
+ * flow: reported in a record or still pending in the table. Input: a settings byte (report
+ * interval, table size), then 4-byte operations: flow (bit 7 set: a sweep instead of a
+ * packet), TCP flags or ICMP type (echo request when bit 3 is set, else reply), length, clock
+ * step. */
 #include <string.h>
 #include "check.h"
 #include "input.h"
@@ -40,7 +42,7 @@ static void packet_of(struct fl_packet *pkt, __u8 flow, __u8 flags_or_type)
 	pkt->daddr[3] = 2;
 	if (protocol == FL_IPPROTO_ICMP) {
 		pkt->protocol = pkt->family == 6 ? FL_IPPROTO_ICMPV6 : FL_IPPROTO_ICMP;
-		pkt->icmp_type = flags_or_type & 1 ? 8 : 0;
+		pkt->icmp_type = flags_or_type & 8 ? 8 : 0;
 		return;
 	}
 	pkt->protocol = protocol;

@@ -123,6 +123,14 @@ const frames = {
   'broken-ipv4-cut-short': ethernet(0x0800, ipv4(UDP, udp(1, 2, Buffer.alloc(0))).subarray(0, 12)),
   'broken-tcp-data-offset-below-5': ethernet(0x0800, ipv4(TCP, bytes(tcp(1, 2, SYN).subarray(0, 12), [0x40, SYN], Buffer.alloc(6)))),
   'broken-ipv6-extension-beyond-payload': ethernet(0x86dd, ipv6(UDP, Buffer.alloc(0), [[0, bytes([0], Buffer.alloc(2))]])),
+  'broken-ipv6-extension-cut-by-the-frame': ethernet(0x86dd, ipv6(UDP, udp(1, 2, Buffer.alloc(0)), [[0, bytes([0], Buffer.alloc(6))]])).subarray(0, 14 + 42),
+  'broken-ipv4-version-6': ethernet(0x0800, bytes([0x65], ipv4(UDP, udp(1, 2, Buffer.alloc(0))).subarray(1))),
+  'broken-ipv6-version-4': ethernet(0x86dd, ipv6(UDP, udp(1, 2, Buffer.alloc(0))).fill(0x40, 0, 1)),
+  'broken-ipv6-cut-short': ethernet(0x86dd, ipv6(UDP, udp(1, 2, Buffer.alloc(0)))).subarray(0, 14 + 30),
+  'broken-udp-beyond-the-ip-length': ethernet(0x0800, ipv4(UDP, udp(1, 2, Buffer.alloc(0)), { totalLength: 24 })),
+  'broken-tcp-beyond-the-ip-length': ethernet(0x0800, ipv4(TCP, tcp(1, 2, SYN), { totalLength: 30 })),
+  'broken-icmp-cut-short': ethernet(0x0800, ipv4(ICMP, Buffer.from([8]))),
+  'broken-vlan-tag-cut-short': bytes(MAC_B, MAC_A, u16(0x8100), u16(100)),
 };
 
 // payload_capture: a 4-byte rate (records/s, 0: the default), then per packet a clock step,
@@ -140,6 +148,8 @@ const payloads = {
   'short-tcp-payloads': packets(0, [4, 5, 6, 7, 8].map((n) =>
     [US(1), ethernet(0x0800, ipv4(TCP, tcp(40020, 443, PSH | ACK, CLIENT_HELLO.subarray(0, n))))])),
   'http-cut-by-snap-length': packets(0, [[US(1), frames['ipv4-tcp-cut-by-snap-length']], [US(1), frames['vlan-ipv4-udp']]]),
+  // Every frame of the parser's corpus, on ports and payloads of all kinds.
+  'every-parser-seed': packets(0, Object.values(frames).map((frame) => [US(7), frame])),
   'not-a-message-start': packets(5, [[US(1), ethernet(0x0800, ipv4(TCP, tcp(40021, 80, PSH | ACK, text('continuation of a body'))))],
     [US(1), frames['ipv4-tcp-syn']], [US(1), frames['arp-request']]]),
 };
