@@ -3,9 +3,10 @@ import { resolveTlsParse, selectCaptureMode, type ModeDecision, type TlsParseDec
 import { NativeSource } from './capture/native-source.js';
 import { hubbleTlsEnabled, type Config } from './config/config.js';
 import { formatHostPort } from './config/load.js';
-import type { FlowEnricher } from './enrich/flow-enricher.js';
+import { EndpointResolver } from './enrich/endpoint-resolver.js';
+import { hostAddresses } from './enrich/host-addresses.js';
 import { KubernetesEnricher } from './enrich/kubernetes-enricher.js';
-import { NodeEnricher } from './enrich/node-enricher.js';
+import { RemoteNodeAddresses } from './enrich/remote-node-addresses.js';
 import { createFlowPipeline } from './flow-pipeline.js';
 import { HealthChecks } from './health/health-checks.js';
 import { startHealthServer, type HealthServer } from './health/server.js';
@@ -86,12 +87,15 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
     const store = new FlowStore({ capacity: config.hubble.bufferCapacity });
     // Flows carry the node's name as peer notifications do, so the relay and UI can match them.
     const flowNodeName = peerName(config.nodeName, config.clusterName);
-    const enrichers: FlowEnricher[] = [new NodeEnricher({ nodeName: flowNodeName })];
     const kubernetes = config.kubernetes.enrich
       ? new KubernetesEnricher({ kubeconfig: config.kubernetes.kubeconfig, clusterName: config.clusterName })
       : undefined;
-    if (kubernetes) enrichers.push(kubernetes);
     const peers = createPeerSource(config);
+    const endpoints = new EndpointResolver({
+      hostAddresses: hostAddresses(),
+      remoteNodes: new RemoteNodeAddresses(peers, config.nodeName),
+      ...(kubernetes ? { pods: kubernetes } : {}),
+    });
     // Both wait (bounded) for a first list from the API server: let them wait together.
     await Promise.all([kubernetes?.start(), peers.start()]);
     if (kubernetes) stack.push(() => kubernetes.stop());
@@ -164,7 +168,7 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
         tlsPlaintext: tlsParse.enabled,
       },
       interfaces: config.capture.interfaces,
-      handlers: createFlowPipeline({ parser, l7Parser, enrichers, store, metrics }),
+      handlers: createFlowPipeline({ parser, l7Parser, enrichers: [endpoints], store, metrics }),
     });
     const capture = source;
     await capture.start();

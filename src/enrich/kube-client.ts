@@ -1,8 +1,9 @@
-import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { FlowlensError } from '../errors.js';
 
 export interface KubeClient {
   core: CoreV1Api;
+  discovery: DiscoveryV1Api;
   watch: Watch;
   server: string;
 }
@@ -32,5 +33,10 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
   if (!cluster) {
     throw new FlowlensError('FL_CONFIG_INVALID', `kubernetes.kubeconfig: ${options.kubeconfig}: no current cluster`);
   }
-  return { core: config.makeApiClient(CoreV1Api), watch: new Watch(config), server: cluster.server };
+  return {
+    core: config.makeApiClient(CoreV1Api),
+    discovery: config.makeApiClient(DiscoveryV1Api),
+    watch: new Watch(config),
+    server: cluster.server,
+  };
 }

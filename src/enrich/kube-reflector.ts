@@ -41,6 +41,8 @@ export interface ReflectorOptions<T> {
   resource: string;
   /** Collection path for watches, e.g. '/api/v1/pods'. */
   path: string;
+  /** Only objects with these labels (`key=value`), in watches; listPage applies it itself. */
+  labelSelector?: string;
   watch: Watch;
   /** One page of the collection (the typed client's list call). */
   listPage(limit: number, continueToken: string | undefined): Promise<KubeListPage>;
@@ -272,7 +274,12 @@ export class KubeReflector<T> {
         else if (failure) reject(failure);
         else resolve({ end: 'closed', events });
       };
-      const query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_TIMEOUT_S };
+      const query = {
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: WATCH_TIMEOUT_S,
+        ...(this.options.labelSelector === undefined ? {} : { labelSelector: this.options.labelSelector }),
+      };
       this.options.watch.watch(this.options.path, query, onEvent, onDone).then(
         (controller) => {
           // watch() also returns when the request failed and onDone already ran.

@@ -1,10 +1,11 @@
-import type { Endpoint, Flow } from '../proto/flow.js';
+import type { Endpoint } from '../proto/flow.js';
 import type { Namespace } from '../proto/observer.js';
 import { moduleLogger } from '../log.js';
-import type { FlowEnricher } from './flow-enricher.js';
+import { API_SERVER_NAMESPACE, API_SERVER_SLICE_SELECTOR, apiServerAddresses, type EndpointSliceObject } from './api-server-endpoints.js';
 import { mergeSortedLabels, namespaceIdentityLabels } from './identity-labels.js';
 import { createKubeClient, type KubeClient } from './kube-client.js';
 import { KubeReflector, type KubeListPage, type ReflectorChange, type ReflectorStats } from './kube-reflector.js';
+import { LabelSetIdentities, labelSetText } from './label-set-identities.js';
 import { PodIpIndex } from './pod-ip-index.js';
 import { toPodRecord, type PodObject, type PodRecord } from './pod-record.js';
 
@@ -24,6 +25,12 @@ export interface KubernetesEnricherStats {
   /** Pods that own addresses (running, not hostNetwork) across the cluster. */
   podsKnown: number;
   namespacesKnown: number;
+  /** Distinct label sets of those pods: the pod identities in use. */
+  identities: number;
+  /** Pod identities that are not their label set's home number (a collision moved them). */
+  identitiesDisplaced: number;
+  /** Addresses of the API server (backends of default/kubernetes). */
+  apiServerAddresses: number;
   /** Watches re-established after they ended (timeouts, disconnects, 410 Gone). */
   watchRestarts: number;
   /** Complete lists (the first one, and one after each 410 Gone). */
@@ -42,27 +49,39 @@ interface NamespaceObject {
   metadata?: { name?: string; labels?: Record<string, string> };
 }
 
-interface CachedEndpoint {
-  namespaceLabels: readonly string[] | undefined;
-  endpoint: Endpoint;
+/** A known pod with its full endpoint labels (its own and its namespace's) and their identity text. */
+interface PodEntry {
+  record: PodRecord;
+  labels: readonly string[];
+  labelSet: string;
+  /** Built on first lookup; rebuilt when the label set's number changes. */
+  endpoint: Endpoint | undefined;
 }
 
 const NO_LABELS: readonly string[] = [];
 
+function podKey(pod: { namespace: string; name: string }): string {
+  return `${pod.namespace}/${pod.name}`;
+}
+
 /**
- * Pod and namespace metadata from the API server, by IP: fills each flow's source and
- * destination namespace, pod name, labels, workloads and cluster. Watches every pod of the
- * cluster (remote endpoints too). While the API server is away, the last known state keeps
- * serving and the watches retry in the background; nothing here throws into the pipeline.
+ * What enrichment learns from the API server: the pod at an address, as a shared, frozen
+ * endpoint (namespace, pod name, labels, workloads, cluster and its numeric identity), and the
+ * addresses of the API server. Watches every pod of the cluster (remote endpoints too). While
+ * the API server is away, the last known state keeps serving and the watches retry in the
+ * background; nothing here throws into the pipeline.
  */
-export class KubernetesEnricher implements FlowEnricher {
+export class KubernetesEnricher {
   private readonly client: KubeClient;
   private readonly index = new PodIpIndex();
+  private readonly pods = new Map<string, PodEntry>();
+  private readonly podsByNamespace = new Map<string, Set<string>>();
   private readonly namespaceRecords = new Map<string, NamespaceRecord>();
-  private readonly endpoints = new WeakMap<PodRecord, CachedEndpoint>();
-  private readonly pods: KubeReflector<PodRecord>;
-  private readonly namespaceReflector: KubeReflector<NamespaceRecord>;
-  private enrichFailures = 0;
+  private readonly identities = new LabelSetIdentities();
+  private readonly apiServerSlices = new Map<string, string[]>();
+  private apiServer: ReadonlySet<string> = new Set();
+  private readonly reflectors: { pods: KubeReflector<PodRecord>; namespaces: KubeReflector<NamespaceRecord>; apiServer: KubeReflector<string[]> };
+  private changes = 0;
 
   constructor(private readonly options: KubernetesEnricherOptions) {
     this.client = createKubeClient({ kubeconfig: options.kubeconfig });
@@ -72,68 +91,70 @@ export class KubernetesEnricher implements FlowEnricher {
       backoffMaxMs: options.backoffMaxMs,
       initialSyncWaitMs: options.initialSyncWaitMs,
     };
-    this.pods = new KubeReflector<PodRecord>({
-      ...common,
-      resource: 'pods',
-      path: '/api/v1/pods',
-      listPage: (limit, token) =>
-        this.client.core.listPodForAllNamespaces({ limit, _continue: token }) as Promise<KubeListPage>,
-      toValue: (object) => toPodRecord(object as PodObject, options.clusterName),
-      onChange: (change) => this.onPodChange(change),
-    });
-    this.namespaceReflector = new KubeReflector<NamespaceRecord>({
-      ...common,
-      resource: 'namespaces',
-      path: '/api/v1/namespaces',
-      listPage: (limit, token) => this.client.core.listNamespace({ limit, _continue: token }) as Promise<KubeListPage>,
-      toValue: (object) => toNamespaceRecord(object as NamespaceObject),
-      onChange: (change) => this.onNamespaceChange(change),
-    });
+    this.reflectors = {
+      pods: new KubeReflector<PodRecord>({
+        ...common,
+        resource: 'pods',
+        path: '/api/v1/pods',
+        listPage: (limit, token) =>
+          this.client.core.listPodForAllNamespaces({ limit, _continue: token }) as Promise<KubeListPage>,
+        toValue: (object) => toPodRecord(object as PodObject, options.clusterName),
+        onChange: (change) => this.onPodChange(change),
+      }),
+      namespaces: new KubeReflector<NamespaceRecord>({
+        ...common,
+        resource: 'namespaces',
+        path: '/api/v1/namespaces',
+        listPage: (limit, token) => this.client.core.listNamespace({ limit, _continue: token }) as Promise<KubeListPage>,
+        toValue: (object) => toNamespaceRecord(object as NamespaceObject),
+        onChange: (change) => this.onNamespaceChange(change),
+      }),
+      apiServer: new KubeReflector<string[]>({
+        ...common,
+        resource: 'endpointslices',
+        path: `/apis/discovery.k8s.io/v1/namespaces/${API_SERVER_NAMESPACE}/endpointslices`,
+        labelSelector: API_SERVER_SLICE_SELECTOR,
+        listPage: (limit, token) =>
+          this.client.discovery.listNamespacedEndpointSlice({
+            namespace: API_SERVER_NAMESPACE,
+            labelSelector: API_SERVER_SLICE_SELECTOR,
+            limit,
+            _continue: token,
+          }) as Promise<KubeListPage>,
+        toValue: (object) => apiServerAddresses(object as EndpointSliceObject),
+        onChange: (change) => this.onApiServerChange(change),
+      }),
+    };
   }
 
-  /** Resolves once both first lists are in, or after the initial wait: never throws. */
+  /** Resolves once every first list is in, or after the initial wait: never throws. */
   async start(): Promise<void> {
-    log.info({ server: this.client.server }, 'watching pods and namespaces');
-    await Promise.all([this.namespaceReflector.start(), this.pods.start()]);
+    log.info({ server: this.client.server }, 'watching pods, namespaces and the API server\'s endpoints');
+    await Promise.all(Object.values(this.reflectors).map((reflector) => reflector.start()));
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.pods.stop(), this.namespaceReflector.stop()]);
+    await Promise.all(Object.values(this.reflectors).map((reflector) => reflector.stop()));
   }
 
-  enrich(flow: Flow): void {
-    try {
-      const ip = flow.IP;
-      if (!ip) return;
-      if (ip.source) {
-        const endpoint = this.endpointOf(ip.source);
-        if (endpoint) flow.source = { ...flow.source, ...endpoint };
-      }
-      if (ip.destination) {
-        const endpoint = this.endpointOf(ip.destination);
-        if (endpoint) flow.destination = { ...flow.destination, ...endpoint };
-      }
-    } catch (err) {
-      if (this.enrichFailures++ === 0) log.error({ err: (err as Error).message }, 'enriching a flow failed');
-    }
-  }
-
-  /** The pod at an address, as the endpoint fields Hubble shows. */
+  /** The pod at an address, as the endpoint Hubble shows; shared and frozen. */
   endpointOf(ip: string): Endpoint | undefined {
     const pod = this.index.lookup(ip);
-    if (!pod) return undefined;
-    const namespaceLabels = this.namespaceRecords.get(pod.namespace)?.labels;
-    const cached = this.endpoints.get(pod);
-    if (cached && cached.namespaceLabels === namespaceLabels) return cached.endpoint;
-    const endpoint: Endpoint = {
-      namespace: pod.namespace,
-      pod_name: pod.name,
-      labels: mergeSortedLabels(pod.labels, namespaceLabels ?? NO_LABELS),
-      workloads: pod.workloads,
-      cluster_name: this.options.clusterName,
-    };
-    this.endpoints.set(pod, { namespaceLabels, endpoint });
-    return endpoint;
+    const entry = pod && this.pods.get(podKey(pod));
+    if (!entry) return undefined;
+    const identity = this.identities.identityOf(entry.labelSet);
+    if (entry.endpoint?.identity !== identity) entry.endpoint = this.podEndpoint(entry, identity);
+    return entry.endpoint;
+  }
+
+  /** Whether the address is one of the API server's. */
+  isApiServer(ip: string): boolean {
+    return this.apiServer.has(ip);
+  }
+
+  /** Changes whenever an answer of endpointOf or isApiServer may have changed. */
+  get version(): number {
+    return this.changes;
   }
 
   /** Every namespace of the cluster, for GetNamespaces. */
@@ -144,26 +165,88 @@ export class KubernetesEnricher implements FlowEnricher {
   }
 
   stats(): KubernetesEnricherStats {
-    const pods: ReflectorStats = this.pods.stats();
-    const namespaces: ReflectorStats = this.namespaceReflector.stats();
+    const all: ReflectorStats[] = Object.values(this.reflectors).map((reflector) => reflector.stats());
+    const sum = (field: 'watchRestarts' | 'lists' | 'failures'): number => all.reduce((total, stats) => total + stats[field], 0);
     return {
-      podsKnown: pods.objects,
-      namespacesKnown: namespaces.objects,
-      watchRestarts: pods.watchRestarts + namespaces.watchRestarts,
-      relists: pods.lists + namespaces.lists,
-      failures: pods.failures + namespaces.failures,
-      synced: pods.synced && namespaces.synced,
+      podsKnown: this.pods.size,
+      namespacesKnown: this.namespaceRecords.size,
+      identities: this.identities.size,
+      identitiesDisplaced: this.identities.displaced(),
+      apiServerAddresses: this.apiServer.size,
+      watchRestarts: sum('watchRestarts'),
+      relists: sum('lists'),
+      failures: sum('failures'),
+      synced: all.every((stats) => stats.synced),
     };
+  }
+
+  private podEndpoint(entry: PodEntry, identity: number): Endpoint {
+    const pod = entry.record;
+    return Object.freeze({
+      identity,
+      cluster_name: this.options.clusterName,
+      namespace: pod.namespace,
+      labels: entry.labels as string[],
+      pod_name: pod.name,
+      workloads: Object.freeze(pod.workloads.map((workload) => Object.freeze(workload))) as Endpoint['workloads'],
+    });
   }
 
   private onPodChange(change: ReflectorChange<PodRecord>): void {
     if (change.type !== 'added') this.index.remove(change.previous);
     if (change.type !== 'deleted') this.index.add(change.value);
+    if (change.type === 'deleted') this.forget(change.previous);
+    else this.remember(change.value);
+    this.changes++;
   }
 
   private onNamespaceChange(change: ReflectorChange<NamespaceRecord>): void {
-    if (change.type === 'deleted') this.namespaceRecords.delete(change.previous.name);
-    else this.namespaceRecords.set(change.value.name, change.value);
+    const name = change.type === 'deleted' ? change.previous.name : change.value.name;
+    if (change.type === 'deleted') this.namespaceRecords.delete(name);
+    else this.namespaceRecords.set(name, change.value);
+    for (const key of this.podsByNamespace.get(name) ?? []) this.remember(this.pods.get(key)!.record);
+    this.changes++;
+  }
+
+  private onApiServerChange(change: ReflectorChange<string[]>): void {
+    if (change.type === 'deleted') this.apiServerSlices.delete(change.key);
+    else this.apiServerSlices.set(change.key, change.value);
+    this.apiServer = new Set([...this.apiServerSlices.values()].flat());
+    this.changes++;
+  }
+
+  /** Adds or replaces a pod's entry, counting its new label set before letting go of the old. */
+  private remember(record: PodRecord): void {
+    const key = podKey(record);
+    const previous = this.pods.get(key);
+    this.pods.set(key, this.entryOf(record));
+    if (previous) {
+      this.identities.remove(previous.labelSet);
+      return;
+    }
+    let keys = this.podsByNamespace.get(record.namespace);
+    if (!keys) this.podsByNamespace.set(record.namespace, (keys = new Set()));
+    keys.add(key);
+  }
+
+  private forget(record: PodRecord): void {
+    const key = podKey(record);
+    const entry = this.pods.get(key);
+    if (!entry) return;
+    this.identities.remove(entry.labelSet);
+    this.pods.delete(key);
+    const keys = this.podsByNamespace.get(record.namespace);
+    keys?.delete(key);
+    if (keys?.size === 0) this.podsByNamespace.delete(record.namespace);
+  }
+
+  /** A pod's entry with its namespace's current labels; counts its label set as in use. */
+  private entryOf(record: PodRecord): PodEntry {
+    const namespaceLabels = this.namespaceRecords.get(record.namespace)?.labels ?? NO_LABELS;
+    const labels = Object.freeze(mergeSortedLabels(record.labels, namespaceLabels));
+    const labelSet = labelSetText(labels);
+    this.identities.add(labelSet);
+    return { record, labels, labelSet, endpoint: undefined };
   }
 }
 

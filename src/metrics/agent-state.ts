@@ -139,6 +139,15 @@ export function registerAgentStateMetrics(registry: Registry, sources: AgentStat
     gauge(registry, 'flowlens_kubernetes_namespaces_known', 'Namespaces known from the Kubernetes API', function () {
       this.set(kubernetes().namespacesKnown);
     });
+    gauge(registry, 'flowlens_kubernetes_identities', 'Pod identities in use (distinct label sets of known pods)', function () {
+      this.set(kubernetes().identities);
+    });
+    gauge(registry, 'flowlens_kubernetes_identities_displaced', 'Pod identities moved off their label set\'s home number by a collision', function () {
+      this.set(kubernetes().identitiesDisplaced);
+    });
+    gauge(registry, 'flowlens_kubernetes_api_server_addresses', 'Addresses of the API server (backends of default/kubernetes)', function () {
+      this.set(kubernetes().apiServerAddresses);
+    });
     gauge(registry, 'flowlens_kubernetes_synced', 'Whether the Kubernetes watches have completed their first list (1) or not (0)', function () {
       this.set(kubernetes().synced ? 1 : 0);
     });

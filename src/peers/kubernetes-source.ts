@@ -1,8 +1,9 @@
 import { isIPv4, isIP } from 'node:net';
 import { createKubeClient, type KubeClient } from '../enrich/kube-client.js';
 import { KubeReflector, type KubeListPage, type ReflectorChange, type ReflectorStats } from '../enrich/kube-reflector.js';
+import { canonicalIp } from '../ip-text.js';
 import { moduleLogger } from '../log.js';
-import type { PeerChange, PeerChangeType, PeerNode, PeerSource } from './source.js';
+import type { NodeAddresses, PeerChange, PeerChangeType, PeerNode, PeerSource } from './source.js';
 
 const log = moduleLogger('peers-kubernetes');
 
@@ -38,26 +39,44 @@ export function nodeAddress(node: NodeObject): string | undefined {
   return undefined;
 }
 
-const CHANGE_TYPE: Record<ReflectorChange<PeerNode>['type'], PeerChangeType> = {
+/** Every IP a node lists (InternalIP, ExternalIP, both families), canonical and sorted. */
+export function nodeIps(node: NodeObject): string[] {
+  const ips = (node.status?.addresses ?? [])
+    .filter((a) => a.type !== 'Hostname' && a.address !== undefined && isIP(a.address) !== 0)
+    .map((a) => canonicalIp(a.address!));
+  return [...new Set(ips)].sort();
+}
+
+/** What is kept of a Node: the peer it is, and all its addresses. */
+interface KnownNode {
+  peer: PeerNode;
+  addresses: string[];
+}
+
+const CHANGE_TYPE: Record<ReflectorChange<KnownNode>['type'], PeerChangeType> = {
   added: 'PEER_ADDED',
   updated: 'PEER_UPDATED',
   deleted: 'PEER_DELETED',
 };
 
-/** Peers from the cluster's Node objects; a node without an address is left out until it has one. */
+/**
+ * Peers from the cluster's Node objects; a node without an address is left out until it has one.
+ * A change to a node's other addresses alone is no peer change.
+ */
 export class KubernetesPeerSource implements PeerSource {
   private readonly client: KubeClient;
-  private readonly reflector: KubeReflector<PeerNode>;
+  private readonly reflector: KubeReflector<KnownNode>;
   private readonly listeners = new Set<{ listener: (change: PeerChange) => void }>();
+  private changes = 0;
 
   constructor(private readonly options: KubernetesPeerSourceOptions) {
     this.client = createKubeClient({ kubeconfig: options.kubeconfig });
-    this.reflector = new KubeReflector<PeerNode>({
+    this.reflector = new KubeReflector<KnownNode>({
       resource: 'nodes',
       path: '/api/v1/nodes',
       watch: this.client.watch,
       listPage: (limit, token) => this.client.core.listNode({ limit, _continue: token }) as Promise<KubeListPage>,
-      toValue: (object) => this.toPeer(object as NodeObject),
+      toValue: (object) => this.toKnownNode(object as NodeObject),
       onChange: (change) => this.publish(change),
       initialSyncWaitMs: options.initialSyncWaitMs,
       backoffInitialMs: options.backoffInitialMs,
@@ -76,7 +95,15 @@ export class KubernetesPeerSource implements PeerSource {
   }
 
   nodes(): readonly PeerNode[] {
-    return this.reflector.values();
+    return this.reflector.values().map((node) => node.peer);
+  }
+
+  nodeAddresses(): readonly NodeAddresses[] {
+    return this.reflector.values().map((node) => ({ name: node.peer.name, addresses: node.addresses }));
+  }
+
+  get addressesVersion(): number {
+    return this.changes;
   }
 
   subscribe(listener: (change: PeerChange) => void): () => void {
@@ -91,17 +118,19 @@ export class KubernetesPeerSource implements PeerSource {
     return this.reflector.stats();
   }
 
-  private toPeer(node: NodeObject): PeerNode | undefined {
+  private toKnownNode(node: NodeObject): KnownNode | undefined {
     const name = node.metadata?.name;
     const ip = nodeAddress(node);
     if (!name || ip === undefined) return undefined;
-    return { name, cluster: this.options.clusterName, ip, port: this.options.grpcPort };
+    return { peer: { name, cluster: this.options.clusterName, ip, port: this.options.grpcPort }, addresses: nodeIps(node) };
   }
 
-  private publish(change: ReflectorChange<PeerNode>): void {
+  private publish(change: ReflectorChange<KnownNode>): void {
+    this.changes++;
+    if (change.type === 'updated' && change.previous.peer.ip === change.value.peer.ip) return;
     const peerChange: PeerChange = {
       type: CHANGE_TYPE[change.type],
-      node: change.type === 'deleted' ? change.previous : change.value,
+      node: change.type === 'deleted' ? change.previous.peer : change.value.peer,
     };
     for (const { listener } of [...this.listeners]) {
       try {

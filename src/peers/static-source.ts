@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { FlowlensError } from '../errors.js';
+import { canonicalIp } from '../ip-text.js';
 import { moduleLogger } from '../log.js';
 import { diffPeers, peerKey } from './diff.js';
 import { parsePeersFile } from './peers-file.js';
-import type { PeerChange, PeerNode, PeerSource } from './source.js';
+import type { NodeAddresses, PeerChange, PeerNode, PeerSource } from './source.js';
 
 const log = moduleLogger('peers-static');
 
@@ -28,6 +29,7 @@ export class StaticPeerSource implements PeerSource {
   private inFlight: Promise<void> | undefined;
   private lastText: string | undefined;
   private lastProblem: string | undefined;
+  private changes = 0;
 
   constructor(private readonly options: StaticPeerSourceOptions) {}
 
@@ -68,6 +70,15 @@ export class StaticPeerSource implements PeerSource {
     };
   }
 
+  /** The file gives one address per node: the one it is dialled at. */
+  nodeAddresses(): readonly NodeAddresses[] {
+    return [...this.current.values()].flatMap((node) => (node.ip === undefined ? [] : [{ name: node.name, addresses: [canonicalIp(node.ip)] }]));
+  }
+
+  get addressesVersion(): number {
+    return this.changes;
+  }
+
   private async reload(file: string): Promise<void> {
     let text: string;
     try {
@@ -97,6 +108,7 @@ export class StaticPeerSource implements PeerSource {
 
   private apply(next: readonly PeerNode[]): void {
     for (const change of diffPeers([...this.current.values()], next)) {
+      this.changes++;
       const key = peerKey(change.node);
       if (change.type === 'PEER_DELETED') this.current.delete(key);
       else this.current.set(key, change.node);

@@ -141,9 +141,12 @@ describe('daemonset.yaml agrees with the agent', () => {
     }
   });
 
-  it('grants read access to nodes, pods and namespaces, nothing more, to the pod\'s service account', () => {
+  it('grants read access to nodes, pods, namespaces and EndpointSlices, nothing more, to the pod\'s service account', () => {
     const role = onlyOfKind('ClusterRole');
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['nodes', 'pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['nodes', 'pods', 'namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+    ]);
     const binding = onlyOfKind('ClusterRoleBinding');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: daemonSet.metadata.namespace }]);

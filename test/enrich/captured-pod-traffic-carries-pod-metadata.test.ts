@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NativeSource } from '../../src/capture/native-source.js';
+import { EndpointResolver } from '../../src/enrich/endpoint-resolver.js';
+import { hostAddresses } from '../../src/enrich/host-addresses.js';
 import { KubernetesEnricher } from '../../src/enrich/kubernetes-enricher.js';
-import { NodeEnricher } from '../../src/enrich/node-enricher.js';
 import { dropReasonNames } from '../../src/native/binding.js';
 import { FlowParser } from '../../src/parser/flow-parser.js';
 import type { Flow } from '../../src/proto/flow.js';
@@ -38,7 +39,7 @@ describe('captured pod traffic', () => {
     }));
     kubernetes = new KubernetesEnricher({ kubeconfig: api.kubeconfigPath, clusterName: 'test', backoffInitialMs: 50, backoffMaxMs: 200 });
     await kubernetes.start();
-    const node = new NodeEnricher({ nodeName: 'test-node' });
+    const endpoints = new EndpointResolver({ hostAddresses: hostAddresses(), pods: kubernetes });
 
     let parser: FlowParser | undefined;
     source = new NativeSource({
@@ -49,8 +50,7 @@ describe('captured pod traffic', () => {
           for (const record of records) {
             const flow = parser?.parse(record);
             if (flow === undefined) continue;
-            node.enrich(flow);
-            kubernetes.enrich(flow);
+            endpoints.enrich(flow);
             flows.push(flow);
           }
         },

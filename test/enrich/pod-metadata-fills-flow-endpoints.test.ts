@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EndpointResolver } from '../../src/enrich/endpoint-resolver.js';
 import { KubernetesEnricher } from '../../src/enrich/kubernetes-enricher.js';
+import { HOST_ENDPOINT, WORLD_ENDPOINT } from '../../src/enrich/reserved-identities.js';
 import type { Flow } from '../../src/proto/flow.js';
 import { FakeKubeApi, fakeNamespace, fakePod, waitUntil } from '../helpers/fake-kube-api.js';
 
@@ -10,6 +12,7 @@ function flowBetween(source: string, destination: string): Flow {
 describe('Kubernetes enrichment by IP', () => {
   let api: FakeKubeApi;
   let enricher: KubernetesEnricher;
+  let resolver: EndpointResolver;
 
   beforeAll(async () => {
     api = await FakeKubeApi.start();
@@ -43,6 +46,7 @@ describe('Kubernetes enrichment by IP', () => {
     api.apply('pods', fakePod({ name: 'job-done', namespace: 'shop', ip: '10.1.0.77', phase: 'Succeeded' }));
     enricher = new KubernetesEnricher({ kubeconfig: api.kubeconfigPath, clusterName: 'eu-prod', backoffInitialMs: 50 });
     await enricher.start();
+    resolver = new EndpointResolver({ hostAddresses: ['192.168.5.10'], pods: enricher });
   });
 
   afterAll(async () => {
@@ -52,8 +56,9 @@ describe('Kubernetes enrichment by IP', () => {
 
   it('fills namespace, pod name, Cilium-style labels, workload and cluster on both ends', () => {
     const flow = flowBetween('10.1.0.5', '10.1.7.9');
-    enricher.enrich(flow);
+    resolver.enrich(flow);
     expect(flow.source).toEqual({
+      identity: expect.any(Number),
       namespace: 'shop',
       pod_name: 'frontend-7d4b9c6f5-x2x9k',
       labels: [
@@ -75,20 +80,23 @@ describe('Kubernetes enrichment by IP', () => {
     });
     expect(flow.destination?.labels).toContain('k8s:k8s-app=kube-dns');
     expect(flow.destination?.labels?.some((l) => l.includes('statefulset.kubernetes.io') || l.includes('revision-hash'))).toBe(false);
+    for (const end of [flow.source, flow.destination]) expect(end?.identity).toBeGreaterThanOrEqual(256);
+    expect(flow.source?.identity).not.toBe(flow.destination?.identity);
   });
 
   it('finds a dual-stack pod by its IPv6 address written in any form', () => {
     const flow = flowBetween('fd00:10:1::5', 'fd00:10:1::99');
-    enricher.enrich(flow);
+    resolver.enrich(flow);
     expect(flow.source?.pod_name).toBe('frontend-7d4b9c6f5-x2x9k');
-    expect(flow.destination).toBeUndefined();
+    expect(flow.source?.identity).toBe(resolver.resolve('10.1.0.5').identity);
+    expect(flow.destination).toBe(WORLD_ENDPOINT);
   });
 
   it('leaves out hostNetwork pods (their address is the node) and finished pods (their address is free)', () => {
     const flow = flowBetween('192.168.5.10', '10.1.0.77');
-    enricher.enrich(flow);
-    expect(flow.source).toBeUndefined();
-    expect(flow.destination).toBeUndefined();
+    resolver.enrich(flow);
+    expect(flow.source).toBe(HOST_ENDPOINT);
+    expect(flow.destination).toBe(WORLD_ENDPOINT);
     expect(enricher.stats().podsKnown).toBe(2);
   });
 
@@ -121,8 +129,8 @@ describe('Kubernetes enrichment by IP', () => {
   });
 
   it('never throws into the pipeline, whatever the flow', () => {
-    expect(() => enricher.enrich({})).not.toThrow();
-    expect(() => enricher.enrich({ IP: {} })).not.toThrow();
-    expect(() => enricher.enrich({ IP: { source: 'not-an-ip', destination: '' } })).not.toThrow();
+    expect(() => resolver.enrich({})).not.toThrow();
+    expect(() => resolver.enrich({ IP: {} })).not.toThrow();
+    expect(() => resolver.enrich({ IP: { source: 'not-an-ip', destination: '' } })).not.toThrow();
   });
 });

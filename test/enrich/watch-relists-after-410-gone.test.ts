@@ -16,7 +16,7 @@ async function startAgainst(fake: FakeKubeApi): Promise<KubernetesEnricher> {
   fake.apply('pods', fakePod({ name: 'kept', namespace: 'shop', ip: '10.3.0.2' }));
   const started = new KubernetesEnricher({ kubeconfig: fake.kubeconfigPath, clusterName: 'default', backoffInitialMs: 50 });
   await started.start();
-  await waitUntil('both watches are open', () => fake.openWatches() === 2);
+  await waitUntil('every watch is open', () => fake.openWatches() === 3);
   return started;
 }
 
@@ -48,9 +48,9 @@ it('relists when an open watch ends with an ERROR event carrying a 410 Status', 
 
   api.compact();
   api.expireWatches();
-  await waitUntil('both collections were listed again', () => enricher!.stats().relists === 4);
+  await waitUntil('every collection was listed again', () => enricher!.stats().relists === 6);
   expect(podLists(fake)).toBe(2);
-  await waitUntil('the watches are open again', () => fake.openWatches() === 2);
+  await waitUntil('the watches are open again', () => fake.openWatches() === 3);
   api.apply('pods', fakePod({ name: 'after', namespace: 'shop', ip: '10.3.0.9' }));
   await waitUntil('live events flow again', () => enricher!.endpointOf('10.3.0.9') !== undefined);
   expect(enricher.stats().podsKnown).toBe(3);

@@ -36,6 +36,6 @@ it('resumes the watch from its last resourceVersion after the connection drops, 
   const resumed = podRequests.filter((r) => r.watch).at(-1)!;
   expect(resumed.query.get('resourceVersion')).toBe(seenVersion);
   expect(resumed.query.get('allowWatchBookmarks')).toBe('true');
-  expect(enricher.stats()).toMatchObject({ relists: 2, podsKnown: 2 });
+  expect(enricher.stats()).toMatchObject({ relists: 3, podsKnown: 2 });
   expect(enricher.stats().watchRestarts).toBeGreaterThanOrEqual(2);
 });

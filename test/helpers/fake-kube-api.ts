@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // A Kubernetes API server in miniature, for the real @kubernetes/client-node: plain HTTP on
-// 127.0.0.1, one etcd-like resourceVersion counter, lists (with limit/continue), watches
-// that replay history from a resourceVersion, bookmarks, 410 Gone once history is
-// compacted, and knobs to drop watch connections or take the whole server away.
+// 127.0.0.1, one etcd-like resourceVersion counter, lists (with limit/continue and equality
+// label selectors), watches that replay history from a resourceVersion, bookmarks, 410 Gone
+// once history is compacted, and knobs to drop watch connections or take the whole server away.
 
-export type FakeKind = 'pods' | 'namespaces' | 'nodes';
+export type FakeKind = 'pods' | 'namespaces' | 'nodes' | 'endpointslices';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -36,6 +36,7 @@ interface HistoryEvent {
 interface OpenWatch {
   kind: FakeKind;
   namespace: string | undefined;
+  selector: LabelSelector;
   bookmarks: boolean;
   res: ServerResponse;
   timer: NodeJS.Timeout | undefined;
@@ -48,8 +49,23 @@ export interface RecordedRequest {
 }
 
 const TOKEN = 'fake-kube-api-token';
-const KIND_OF: Record<FakeKind, string> = { pods: 'Pod', namespaces: 'Namespace', nodes: 'Node' };
-const NAMESPACED: Record<FakeKind, boolean> = { pods: true, namespaces: false, nodes: false };
+const KIND_OF: Record<FakeKind, string> = { pods: 'Pod', namespaces: 'Namespace', nodes: 'Node', endpointslices: 'EndpointSlice' };
+const NAMESPACED: Record<FakeKind, boolean> = { pods: true, namespaces: false, nodes: false, endpointslices: true };
+/** Where each kind is served: the core group, or a named group and its version. */
+const GROUP_PATH: Record<FakeKind, string> = { pods: 'api/v1', namespaces: 'api/v1', nodes: 'api/v1', endpointslices: 'apis/discovery.k8s.io/v1' };
+
+/** An equality-based label selector (`a=b,c=d`); empty matches everything. */
+type LabelSelector = [string, string][];
+
+function parseSelector(query: URLSearchParams): LabelSelector {
+  const text = query.get('labelSelector') ?? '';
+  return text === '' ? [] : text.split(',').map((term) => term.split('=', 2) as [string, string]);
+}
+
+function selects(selector: LabelSelector, object: KubeObject): boolean {
+  const labels = (object.metadata.labels ?? {}) as Record<string, string>;
+  return selector.every(([key, value]) => labels[key] === value);
+}
 
 function keyOf(object: KubeObject): string {
   return `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
@@ -68,6 +84,7 @@ export class FakeKubeApi {
     pods: new Map(),
     namespaces: new Map(),
     nodes: new Map(),
+    endpointslices: new Map(),
   };
   private history: HistoryEvent[] = [];
   /** Watches from a resourceVersion below this get 410 Gone. */
@@ -129,7 +146,7 @@ export class FakeKubeApi {
     const previous = store.get(keyOf(object));
     this.rv++;
     const stored: KubeObject = structuredClone(object);
-    stored.apiVersion = 'v1';
+    stored.apiVersion = GROUP_PATH[kind].replace(/^apis?\//, '');
     stored.kind = KIND_OF[kind];
     stored.metadata.resourceVersion = String(this.rv);
     stored.metadata.uid = previous?.metadata.uid ?? `uid-${this.nextUid++}`;
@@ -161,7 +178,7 @@ export class FakeKubeApi {
     let sent = 0;
     for (const watch of this.watches) {
       if (!watch.bookmarks) continue;
-      const object = { kind: KIND_OF[watch.kind], apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } };
+      const object = { kind: KIND_OF[watch.kind], apiVersion: GROUP_PATH[watch.kind].replace(/^apis?\//, ''), metadata: { resourceVersion: String(this.rv) } };
       watch.res.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
       sent++;
     }
@@ -223,7 +240,7 @@ export class FakeKubeApi {
     const event: HistoryEvent = { rv: this.rv, kind, type, object };
     this.history.push(event);
     for (const watch of this.watches) {
-      if (watch.kind === kind && this.inNamespace(watch.namespace, object)) this.sendEvent(watch.res, event);
+      if (watch.kind === kind && this.inNamespace(watch.namespace, object) && selects(watch.selector, object)) this.sendEvent(watch.res, event);
     }
   }
 
@@ -265,13 +282,14 @@ export class FakeKubeApi {
 
   private route(path: string): { kind: FakeKind; namespace?: string; name?: string } | undefined {
     const parts = path.split('/').filter((p) => p !== '');
-    if (parts[0] !== 'api' || parts[1] !== 'v1') return undefined;
-    const rest = parts.slice(2);
-    if (rest[0] === 'namespaces' && rest.length >= 3 && NAMESPACED[rest[2] as FakeKind]) {
-      return { kind: rest[2] as FakeKind, namespace: rest[1], name: rest[3] };
+    const group = parts[0] === 'api' ? parts.slice(0, 2).join('/') : parts.slice(0, 3).join('/');
+    const rest = parts.slice(group.split('/').length);
+    const served = (kind: string): kind is FakeKind => kind in KIND_OF && GROUP_PATH[kind as FakeKind] === group;
+    if (rest[0] === 'namespaces' && rest.length >= 3 && served(rest[2]!) && NAMESPACED[rest[2]]) {
+      return { kind: rest[2], namespace: rest[1], name: rest[3] };
     }
-    if (rest.length >= 1 && rest.length <= 2 && rest[0]! in KIND_OF) {
-      return { kind: rest[0] as FakeKind, name: rest[1] };
+    if (rest.length >= 1 && rest.length <= 2 && served(rest[0]!)) {
+      return { kind: rest[0], name: rest[1] };
     }
     return undefined;
   }
@@ -294,7 +312,8 @@ export class FakeKubeApi {
       this.continues.delete(token);
       page = saved;
     } else {
-      const items = [...this.objects[kind].values()].filter((o) => this.inNamespace(namespace, o));
+      const selector = parseSelector(query);
+      const items = [...this.objects[kind].values()].filter((o) => this.inNamespace(namespace, o) && selects(selector, o));
       page = { rv: this.rv, items: structuredClone(items) };
     }
     const limit = Number(query.get('limit') ?? '0');
@@ -305,7 +324,7 @@ export class FakeKubeApi {
       this.continues.set(next, { rv: page.rv, items: page.items.slice(items.length) });
       metadata.continue = next;
     }
-    this.reply(res, 200, { kind: `${KIND_OF[kind]}List`, apiVersion: 'v1', metadata, items });
+    this.reply(res, 200, { kind: `${KIND_OF[kind]}List`, apiVersion: GROUP_PATH[kind].replace(/^apis?\//, ''), metadata, items });
   }
 
   private watch(
@@ -323,20 +342,22 @@ export class FakeKubeApi {
       res.end();
       return;
     }
+    const selector = parseSelector(query);
     const watch: OpenWatch = {
       kind,
       namespace,
+      selector,
       bookmarks: query.get('allowWatchBookmarks') === 'true',
       res,
       timer: undefined,
     };
     if (from === '' || from === '0') {
       for (const object of this.objects[kind].values()) {
-        if (this.inNamespace(namespace, object)) this.sendEvent(res, { rv: 0, kind, type: 'ADDED', object });
+        if (this.inNamespace(namespace, object) && selects(selector, object)) this.sendEvent(res, { rv: 0, kind, type: 'ADDED', object });
       }
     } else {
       for (const event of this.history) {
-        if (event.kind === kind && event.rv > Number(from) && this.inNamespace(namespace, event.object)) {
+        if (event.kind === kind && event.rv > Number(from) && this.inNamespace(namespace, event.object) && selects(selector, event.object)) {
           this.sendEvent(res, event);
         }
       }
@@ -418,4 +439,14 @@ export async function waitUntil(what: string, condition: () => boolean, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** An EndpointSlice of a Service, as the endpoint slice controller (or, for `kubernetes`, the API server) writes it. */
+export function fakeEndpointSlice(options: { name: string; namespace: string; service: string; addressType: 'IPv4' | 'IPv6' | 'FQDN'; addresses: string[] }): KubeObject {
+  return {
+    metadata: { name: options.name, namespace: options.namespace, labels: { 'kubernetes.io/service-name': options.service } },
+    addressType: options.addressType,
+    endpoints: options.addresses.map((address) => ({ addresses: [address], conditions: { ready: true } })),
+    ports: [{ name: 'https', port: 6443, protocol: 'TCP' }],
+  };
 }
