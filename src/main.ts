@@ -13,6 +13,7 @@ import { startHealthServer, type HealthServer } from './health/server.js';
 import { moduleLogger } from './log.js';
 import type { HttpEndpoint } from './metrics/http-listener.js';
 import { registerL7RejectionsMetric } from './metrics/l7-rejections.js';
+import { registerL7TableMetrics } from './metrics/l7-tables.js';
 import { NO_CAPTURE_COUNTERS } from './metrics/agent-state.js';
 import { AgentMetrics } from './metrics/registry.js';
 import { startMetricsServer } from './metrics/server.js';
@@ -154,6 +155,7 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
     });
     const l7Parser = new L7FlowParser({ nodeName: flowNodeName, names });
     registerL7RejectionsMetric(metrics.registry, () => l7Parser.rejections());
+    registerL7TableMetrics(metrics.registry, () => l7Parser.tableStats());
     source = new NativeSource({
       session: {
         mode: mode.mode,

@@ -14,6 +14,7 @@ import { nodeNameFilter } from './node-name.js';
 import { podFilter } from './pod.js';
 import { portFilter } from './port.js';
 import { protocolFilter } from './protocol.js';
+import { PatternCompiler } from './regex.js';
 import { replyFilter } from './reply.js';
 import { serviceFilter } from './service.js';
 import { tcpFlagsFilter } from './tcp-flags.js';
@@ -49,8 +50,8 @@ const FILTER_KINDS: readonly FilterKind[] = [
 const MATCH_ALL: FlowPredicate = () => true;
 
 /** One FlowFilter: every set field must match. A filter with no field set matches every flow. */
-export function compileFlowFilter(filter: FlowFilter): FlowPredicate {
-  return allOf(FILTER_KINDS.map((kind) => kind(filter))) ?? MATCH_ALL;
+export function compileFlowFilter(filter: FlowFilter, patterns: PatternCompiler): FlowPredicate {
+  return allOf(FILTER_KINDS.map((kind) => kind(filter, patterns))) ?? MATCH_ALL;
 }
 
 /**
@@ -58,7 +59,8 @@ export function compileFlowFilter(filter: FlowFilter): FlowPredicate {
  * and no blacklist filter. Invalid values throw FlowlensError('FL_BAD_REQUEST').
  */
 export function compileFilterLists(whitelist: readonly FlowFilter[] = [], blacklist: readonly FlowFilter[] = []): (flow: Flow) => boolean {
-  const allowed = whitelist.map(compileFlowFilter);
-  const denied = blacklist.map(compileFlowFilter);
+  const patterns = new PatternCompiler();
+  const allowed = whitelist.map((filter) => compileFlowFilter(filter, patterns));
+  const denied = blacklist.map((filter) => compileFlowFilter(filter, patterns));
   return (flow) => (allowed.length === 0 || allowed.some((p) => p(flow))) && !denied.some((p) => p(flow));
 }

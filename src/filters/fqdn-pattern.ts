@@ -1,5 +1,10 @@
 import { badFilter } from './bad-request.js';
 
+// FQDN patterns as upstream Hubble reads them: `*` stands for any run of name characters,
+// dots included. Upstream's class for it is `[-a-zA-Z0-9_.]*`; names are lowercased before
+// they are matched here, so the lowercase half of it is the same class.
+const FQDN_WILDCARD_SOURCE = '[-._0-9a-z]*';
+
 // Any FQDN, underscores allowed (what an empty cluster or node pattern stands for).
 export const ANY_FQDN_REGEX_SOURCE = '(?:[-0-9_a-z]+(?:\\.[-0-9_a-z]+)*)';
 
@@ -10,8 +15,8 @@ export function canonicalFqdn(name: string): string {
 }
 
 /**
- * The regular expression source for an FQDN pattern: letters, digits, `-`, `_` and `.`
- * match themselves, `*` matches any run of name characters including dots.
+ * The RE2 source for an FQDN pattern: letters, digits, `-`, `_` and `.` match themselves,
+ * `*` matches any run of name characters including dots.
  */
 export function fqdnPatternRegexSource(field: string, pattern: string): string {
   const canonical = canonicalFqdn(pattern);
@@ -20,7 +25,7 @@ export function fqdnPatternRegexSource(field: string, pattern: string): string {
   let source = '';
   for (const ch of canonical) {
     if (ch === '.') source += '\\.';
-    else if (ch === '*') source += '[-.0-9a-z]*';
+    else if (ch === '*') source += FQDN_WILDCARD_SOURCE;
     else if (/[-0-9_a-z]/.test(ch)) source += ch;
     else throw badFilter(field, pattern, 'letters, digits, "-", "_", "." and "*" only');
   }

@@ -1,18 +1,11 @@
 import type { Flow, HTTP } from '../proto/flow.js';
 import { badFilter } from './bad-request.js';
 import { allOf, anyOf, type FilterKind, type FlowPredicate } from './flow-predicate.js';
-import { compileRegex } from './regex.js';
+import type { PatternCompiler } from './regex.js';
+import { requestUriPath } from './request-uri-path.js';
 
 function http(flow: Flow): HTTP | undefined {
   return flow.l7?.http;
-}
-
-function pathOf(url: string): string {
-  try {
-    return new URL(url, 'http://placeholder').pathname;
-  } catch {
-    return url;
-  }
 }
 
 // `404` matches exactly; `4+` or `40+` matches every code starting with those digits.
@@ -28,21 +21,27 @@ function statusCodePredicate(values: string[] | undefined): FlowPredicate | unde
   });
 }
 
-function regexPredicate(field: string, values: string[] | undefined, pick: (h: HTTP) => string | undefined): FlowPredicate | undefined {
-  const patterns = values?.map((v) => compileRegex(field, v));
+// As upstream, a flow without a URL matches no URL or path pattern; patterns are unanchored.
+function urlPredicate(
+  field: string,
+  values: string[] | undefined,
+  pick: (url: string) => string | undefined,
+  compiler: PatternCompiler,
+): FlowPredicate | undefined {
+  const patterns = values?.map((v) => compiler.regex(field, v));
   return anyOf(patterns, (pattern, flow) => {
-    const h = http(flow);
-    const text = h === undefined ? undefined : pick(h);
+    const url = http(flow)?.url ?? '';
+    const text = url === '' ? undefined : pick(url);
     return text !== undefined && pattern.test(text);
   });
 }
 
-export const httpFilter: FilterKind = (filter) =>
+export const httpFilter: FilterKind = (filter, patterns) =>
   allOf([
     statusCodePredicate(filter.http_status_code),
     anyOf(filter.http_method, (method, flow) => (http(flow)?.method ?? '').toUpperCase() === method.toUpperCase() && method !== ''),
-    regexPredicate('http_path', filter.http_path, (h) => (h.url === undefined ? undefined : pathOf(h.url))),
-    regexPredicate('http_url', filter.http_url, (h) => h.url),
+    urlPredicate('http_path', filter.http_path, requestUriPath, patterns),
+    urlPredicate('http_url', filter.http_url, (url) => url, patterns),
     anyOf(filter.http_header, (wanted, flow) =>
       (http(flow)?.headers ?? []).some(
         (h) => (h.key ?? '').toLowerCase() === (wanted.key ?? '').toLowerCase() && (h.value ?? '') === (wanted.value ?? ''),

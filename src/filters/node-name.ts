@@ -17,10 +17,10 @@ function nodePatternRegexSource(pattern: string): string {
 }
 
 // Flows name their node `cluster/node`; a bare node name belongs to the default cluster.
-export const nodeNameFilter: FilterKind = (filter) => {
+export const nodeNameFilter: FilterKind = (filter, compiler) => {
   const patterns = filter.node_name;
   if (patterns === undefined || patterns.length === 0) return undefined;
-  const regex = new RegExp(`^(?:${patterns.map(nodePatternRegexSource).join('|')})$`);
+  const regex = compiler.derived('node_name', patterns, `\\A(?:${patterns.map(nodePatternRegexSource).join('|')})\\z`);
   return (flow) => {
     const name = flow.node_name ?? '';
     if (name === '') return false;

@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { KubernetesEnricherStats } from '../enrich/kubernetes-enricher.js';
 import type { CaptureMode } from '../capture/mode.js';
-import type { TlsFileStatus } from '../health/tls-files-check.js';
+import type { TlsFileState } from '../certs/check.js';
 
 const CAPTURE_MODES: readonly CaptureMode[] = ['tracer', 'base'];
 
@@ -31,8 +31,8 @@ export interface AgentStateSources {
   /** Full gRPC method name -> open streams. */
   grpcOpenStreams?: () => Readonly<Record<string, number>>;
   peersKnown?: () => number;
-  /** The served TLS files as last checked (certificate, key, client CA). */
-  certificates?: () => readonly TlsFileStatus[];
+  /** The served TLS files as last checked: the certificate, the key, then each client CA file in order. */
+  certificates?: () => readonly TlsFileState[];
   kubernetes?: () => KubernetesEnricherStats;
   captureCounters?: () => CaptureCounters;
 }
@@ -48,6 +48,20 @@ export interface CaptureCounters {
 }
 
 export const NO_CAPTURE_COUNTERS: CaptureCounters = { packets: 0, skippedPackets: 0, errors: 0, payloadLimited: 0, tlsFilesProbed: 0, tlsUnmatched: 0 };
+
+/**
+ * The `file` label of a TLS file: its role (`cert`, `key`, `client_ca_<n>` counting client CA
+ * files from 0), never its path. The metrics port answers anyone who can reach it; the paths
+ * and error texts are in the log and in /readyz on loopback.
+ */
+function tlsFileLabels(files: readonly TlsFileState[]): string[] {
+  let clientCa = 0;
+  return files.map((file) => {
+    if (file.role === 'certificate') return 'cert';
+    if (file.role === 'key') return 'key';
+    return `client_ca_${clientCa++}`;
+  });
+}
 
 function gauge(registry: Registry, name: string, help: string, collect: (this: Gauge) => void): void {
   new Gauge({ name, help, registers: [registry], collect });
@@ -121,15 +135,19 @@ export function registerAgentStateMetrics(registry: Registry, sources: AgentStat
     });
   }
   if (certificates) {
-    labelledGauge(registry, 'flowlens_tls_certificate_not_after_seconds', 'End of validity of a TLS certificate file, in Unix seconds', 'file', function () {
+    labelledGauge(registry, 'flowlens_tls_certificate_not_after_seconds', 'End of validity of a TLS certificate file (cert, client_ca_<n>), in Unix seconds', 'file', function () {
       this.reset();
-      for (const file of certificates()) {
-        if (file.notAfter !== undefined) this.set({ file: file.path }, file.notAfter.getTime() / 1000);
-      }
+      const files = certificates();
+      const labels = tlsFileLabels(files);
+      files.forEach((file, i) => {
+        if (file.notAfter !== undefined) this.set({ file: labels[i]! }, file.notAfter.getTime() / 1000);
+      });
     });
-    labelledGauge(registry, 'flowlens_tls_certificate_valid', 'Whether a TLS file is readable and valid now (1) or not (0)', 'file', function () {
+    labelledGauge(registry, 'flowlens_tls_certificate_valid', 'Whether a TLS file (cert, key, client_ca_<n>) is readable and valid now (1) or not (0)', 'file', function () {
       this.reset();
-      for (const file of certificates()) this.set({ file: file.path }, file.valid ? 1 : 0);
+      const files = certificates();
+      const labels = tlsFileLabels(files);
+      files.forEach((file, i) => this.set({ file: labels[i]! }, file.valid ? 1 : 0));
     });
   }
   if (kubernetes) {

@@ -1,8 +1,35 @@
 import type { Registry } from 'prom-client';
+import { isDnsTypeName } from '../parser/l7/dns-names.js';
 import type { Flow } from '../proto/flow.js';
 import { BatchedCounter } from './batched-counter.js';
 import { DNS_RCODE_NAMES } from './dns-rcode-names.js';
 import type { FlowMetricHandler } from './flow-metric-handler.js';
+
+// DNS messages come from anyone on the network, so every label takes its value from a closed
+// set: a type name the parser knows (else "Unknown", as Hubble names such types), an rcode
+// name (else ""), a count up to a bound. Real messages carry one question (RFC 9619); those
+// with more are labelled "other" instead of joining attacker-chosen types. So there are at
+// most 2 x 28 x 18 query series (rcode, qtypes, ips_returned), 21 x 28 x 18 response series
+// and 26 x 28 response type series (type, qtypes).
+export const MAX_QTYPES_IN_LABEL = 1;
+export const MAX_IPS_RETURNED_LABEL = 16;
+const OTHER = 'other';
+const UNKNOWN_TYPE = 'Unknown';
+
+function typeLabel(type: string): string {
+  return isDnsTypeName(type) ? type : UNKNOWN_TYPE;
+}
+
+function qtypesLabel(qtypes: readonly string[] | undefined): string {
+  if (qtypes === undefined || qtypes.length === 0) return '';
+  if (qtypes.length > MAX_QTYPES_IN_LABEL) return OTHER;
+  return qtypes.map(typeLabel).join(',');
+}
+
+function ipsReturnedLabel(ips: readonly string[] | undefined): string {
+  const count = ips?.length ?? 0;
+  return count > MAX_IPS_RETURNED_LABEL ? `>${MAX_IPS_RETURNED_LABEL}` : String(count);
+}
 
 type DnsCounter = BatchedCounter<[rcode: string, qtypes: string, ips_returned: string]>;
 
@@ -32,15 +59,15 @@ export class DnsHandler implements FlowMetricHandler {
   processFlow(flow: Flow): void {
     const dns = flow.l7?.dns;
     if (!dns) return;
-    const qtypes = (dns.qtypes ?? []).join(',');
-    const ipsReturned = String(dns.ips?.length ?? 0);
+    const qtypes = qtypesLabel(dns.qtypes);
+    const ipsReturned = ipsReturnedLabel(dns.ips);
     if (flow.verdict === 'DROPPED') {
       this.queries.inc('Policy denied', qtypes, ipsReturned);
     } else if (flow.is_reply?.value !== true) {
       this.queries.inc('', qtypes, ipsReturned);
     } else {
       this.responses.inc(DNS_RCODE_NAMES[dns.rcode ?? 0] ?? '', qtypes, ipsReturned);
-      for (const type of dns.rrtypes ?? []) this.responseTypes.inc(type, qtypes);
+      for (const type of dns.rrtypes ?? []) this.responseTypes.inc(typeLabel(type), qtypes);
     }
   }
 }

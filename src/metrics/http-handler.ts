@@ -4,10 +4,22 @@ import { BatchedCounter } from './batched-counter.js';
 import type { FlowMetricHandler } from './flow-metric-handler.js';
 import { LabelTree } from './label-tree.js';
 
-// Methods and protocols come from parsed traffic: anything unusual shares one label value,
-// so a peer sending garbage cannot grow the label space.
+// Methods, protocols and status codes come from parsed traffic, which anyone can send: each
+// label takes its value from a closed set, so a peer sending garbage cannot grow the label
+// space. A status code outside the IANA registry is labelled by its class ("5xx", which
+// `status=~"5.."` still selects). So there are at most 10 x 5 x 3 request series (method,
+// protocol, reporter) and 10 x 5 x 69 x 3 response series (method, protocol, status, reporter).
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
-const KNOWN_PROTOCOL = /^HTTP\/[0-9](?:\.[0-9])?$/;
+const KNOWN_PROTOCOLS = new Set(['HTTP/1.0', 'HTTP/1.1', 'HTTP/2', 'HTTP/3']);
+// IANA HTTP Status Code Registry.
+const REGISTERED_STATUS_CODES = new Set([
+  100, 101, 102, 103,
+  200, 201, 202, 203, 204, 205, 206, 207, 208, 226,
+  300, 301, 302, 303, 304, 305, 306, 307, 308,
+  400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418,
+  421, 422, 423, 424, 425, 426, 428, 429, 431, 451,
+  500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511,
+]);
 const OTHER = 'other';
 const NANOSECONDS_PER_SECOND = 1e9;
 
@@ -16,11 +28,12 @@ function methodLabel(method: string | undefined): string {
 }
 
 function protocolLabel(protocol: string | undefined): string {
-  return protocol !== undefined && KNOWN_PROTOCOL.test(protocol) ? protocol : OTHER;
+  return protocol !== undefined && KNOWN_PROTOCOLS.has(protocol) ? protocol : OTHER;
 }
 
 function statusLabel(code: number | undefined): string {
-  return code !== undefined && Number.isInteger(code) && code >= 100 && code <= 599 ? String(code) : '0';
+  if (code === undefined || !Number.isInteger(code) || code < 100 || code > 599) return '0';
+  return REGISTERED_STATUS_CODES.has(code) ? String(code) : `${Math.floor(code / 100)}xx`;
 }
 
 /** Which side saw the exchange: egress traffic is seen by the client, ingress by the server. */

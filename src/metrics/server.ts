@@ -12,35 +12,36 @@ export interface MetricsServerOptions {
   registry: Registry;
 }
 
-/** Serves the registry's exposition at /metrics; every other path is 404. */
+/** Serves the registry's exposition at /metrics (GET, HEAD); see listenHttp for every other request. */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<HttpEndpoint> {
   const { registry } = options;
   const failures = new ThrottledLogger(log, FAILURE_LOG_INTERVAL_MS);
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = new URL(req.url ?? '/', 'http://metrics').pathname;
-    if (path !== '/metrics') {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
+  // One collection at a time, shared by every request that arrives while it runs: a collection
+  // costs milliseconds of the event loop, and pipelined or parallel requests would otherwise
+  // multiply it (500 pipelined requests held the loop for seconds).
+  let collecting: Promise<string> | undefined;
+  const collect = (): Promise<string> =>
+    (collecting ??= registry.metrics().finally(() => {
+      collecting = undefined;
+    }));
+
+  const metrics = async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let text: string;
+    try {
+      text = await collect();
+    } catch (err) {
+      // The detail stays in the log: this port answers anyone who can reach it.
+      failures.error({ detail: err instanceof Error ? err.message : String(err) }, 'collecting metrics failed');
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('collecting metrics failed\n');
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
-      return;
-    }
-    registry.metrics().then(
-      (text) => {
-        res.writeHead(200, { 'Content-Type': registry.contentType, 'Content-Length': Buffer.byteLength(text) });
-        res.end(req.method === 'HEAD' ? undefined : text);
-      },
-      (err: unknown) => {
-        const detail = err instanceof Error ? err.message : String(err);
-        failures.error({ detail }, 'collecting metrics failed');
-        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`collecting metrics failed: ${detail}\n`);
-      },
-    );
+    if (res.destroyed) return;
+    res.writeHead(200, { 'Content-Type': registry.contentType, 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
   };
 
-  const endpoint = await listenHttp('metrics server', options.address, handle);
+  const endpoint = await listenHttp('metrics server', options.address, { '/metrics': metrics });
   log.info({ address: formatListenAddress({ host: options.address.host, port: endpoint.port }) }, 'metrics server listening');
   return {
     port: endpoint.port,

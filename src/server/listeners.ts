@@ -4,12 +4,44 @@ import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { FlowlensError } from '../errors.js';
 import { moduleLogger } from '../log.js';
+import { rejectUndecodableRequests } from './undecodable-requests.js';
 
 const log = moduleLogger('listeners');
 
 const SOCKET_DIR_MODE = 0o750;
 const SOCKET_FILE_MODE = 0o660;
 const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+
+// Limits of the gRPC server, on the TCP address and the unix socket alike. Each is an option
+// grpc-js 1.14 implements (src/server.ts and src/server-interceptors.ts in @grpc/grpc-js); the
+// README's "Security and limits" section lists them. grpc-js has no server-side keepalive
+// enforcement (grpc-go's EnforcementPolicy: MinTime, PermitWithoutStream) and no cap on
+// connections, so neither is set here (test/hostile/ floods pings and holds idle connections).
+
+/**
+ * A request message larger than this is RESOURCE_EXHAUSTED. A hubble CLI request is tens of
+ * bytes; 21 filters of 170 values each encode to 64 KB (test/hostile/).
+ */
+export const MAX_RECEIVE_MESSAGE_BYTES = 1024 * 1024;
+/** A response message larger than this is RESOURCE_EXHAUSTED (one flow, L7 fields included, is far smaller). */
+export const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Streams open at once on one connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); further ones are refused. */
+export const MAX_CONCURRENT_STREAMS = 100;
+/** The server pings every connection this often... */
+export const KEEPALIVE_TIME_MS = 60_000;
+/** ...and closes it when the answer takes longer than this: a half-open connection lasts at most the sum. */
+export const KEEPALIVE_TIMEOUT_MS = 20_000;
+/** A connection without an open stream for this long is sent GOAWAY and closed. */
+export const MAX_CONNECTION_IDLE_MS = 15 * 60_000;
+
+export const GRPC_SERVER_LIMITS: grpc.ServerOptions = {
+  'grpc.max_receive_message_length': MAX_RECEIVE_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_SEND_MESSAGE_BYTES,
+  'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS,
+  'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+  'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+  'grpc.max_connection_idle_ms': MAX_CONNECTION_IDLE_MS,
+};
 
 export interface ServiceBinding {
   definition: grpc.ServiceDefinition;
@@ -24,6 +56,7 @@ export interface ListenersOptions {
   tcpAddress?: string;
   /** TLS for the TCP address; plaintext without. Refusing a non-loopback address without TLS is config validation's job. */
   tcpCredentials?: grpc.ServerCredentials;
+  /** Laid over GRPC_SERVER_LIMITS (tests shorten the timers). */
   serverOptions?: grpc.ServerOptions;
 }
 
@@ -84,10 +117,16 @@ function shutdown(server: grpc.Server, graceMs: number): Promise<void> {
   });
 }
 
-/** One grpc-js server serving every given service on the unix socket and on the TCP address. */
+/**
+ * One grpc-js server serving every given service on the unix socket and on the TCP address,
+ * with GRPC_SERVER_LIMITS; a request that is not valid protobuf is INVALID_ARGUMENT.
+ */
 export async function startListeners(options: ListenersOptions): Promise<RunningListeners> {
-  const server = new grpc.Server(options.serverOptions);
-  for (const { definition, implementation } of options.services) server.addService(definition, implementation);
+  const server = new grpc.Server({ ...GRPC_SERVER_LIMITS, ...options.serverOptions });
+  for (const service of options.services) {
+    const { definition, implementation } = rejectUndecodableRequests(service.definition, service.implementation);
+    server.addService(definition, implementation);
+  }
   const running: RunningListeners = {
     stop: async (graceMs = DEFAULT_SHUTDOWN_GRACE_MS) => {
       await shutdown(server, graceMs);

@@ -9,6 +9,10 @@ const log = moduleLogger('tls');
 
 const DEFAULT_REFRESH_INTERVAL_MS = 10_000;
 const MIN_TLS_VERSION = 'TLSv1.3';
+/** A connection that has not completed the TLS handshake by then is closed (Node's default: 120 s). */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** A TLS client that did not negotiate h2 by ALPN is disconnected after this (Node's default, set explicitly). */
+export const UNKNOWN_PROTOCOL_TIMEOUT_MS = 10_000;
 
 export interface TlsCredentialsOptions extends TlsFilePaths {
   /** How often the files are re-read (grpc-js's file watcher polls). */
@@ -89,7 +93,16 @@ export class ReloadingTlsCredentials extends grpc.ServerCredentials {
       const problems = checked.files.filter((file) => file.error !== undefined).map((file) => `${file.path}: ${file.error}`);
       throw new FlowlensError('FL_TLS_FILES', problems.join('; '));
     }
-    super({ requestCert: true, rejectUnauthorized: true, minVersion: MIN_TLS_VERSION }, contextOptions(content));
+    super(
+      {
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: MIN_TLS_VERSION,
+        handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+        unknownProtocolTimeout: UNKNOWN_PROTOCOL_TIMEOUT_MS,
+      },
+      contextOptions(content),
+    );
     this.provider = new grpc.experimental.FileWatcherCertificateProvider({
       certificateFile: paths.certFile,
       privateKeyFile: paths.keyFile,

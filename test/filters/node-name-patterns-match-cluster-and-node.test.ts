@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { nodeNameFilter } from '../../src/filters/node-name.js';
+import { PatternCompiler } from '../../src/filters/regex.js';
 import { makeFlow } from '../helpers/flows.js';
 
-const matches = (pattern: string, nodeName: string): boolean => nodeNameFilter({ node_name: [pattern] })?.(makeFlow({ node_name: nodeName })) ?? true;
+const matches = (pattern: string, nodeName: string): boolean => nodeNameFilter({ node_name: [pattern] }, new PatternCompiler())?.(makeFlow({ node_name: nodeName })) ?? true;
 
 const CASES: [string, string, boolean][] = [
   ['node-a', 'default/node-a', true],

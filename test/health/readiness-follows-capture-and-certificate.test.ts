@@ -85,7 +85,7 @@ describe('readiness of a real agent', () => {
         const expired = await waitForReadiness(agent.healthPort, 503);
         expect(expired.failing?.certificate).toMatch(/expired/);
         const metrics = await (await fetch(`http://127.0.0.1:${agent.metricsPort}/metrics`)).text();
-        expect(metrics).toMatch(new RegExp(`flowlens_tls_certificate_valid\\{file="${certFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"\\} 0`));
+        expect(metrics).toMatch(/flowlens_tls_certificate_valid\{file="cert"\} 0/);
         const renewed = issue(86_400_000);
         write(keyFile, renewed.keyPem);
         write(certFile, renewed.certPem);

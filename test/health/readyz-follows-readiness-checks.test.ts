@@ -6,7 +6,8 @@ import { tlsFilesCheck, type TlsFileStatus } from '../../src/health/tls-files-ch
 async function probe(port: number, path: string, method = 'GET'): Promise<{ status: number; body: any }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { method });
   const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+  const json = response.headers.get('content-type') === 'application/json';
+  return { status: response.status, body: text === '' ? undefined : json ? JSON.parse(text) : text };
 }
 
 describe('/readyz', () => {

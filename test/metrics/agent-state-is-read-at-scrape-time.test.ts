@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { TlsFileStatus } from '../../src/health/tls-files-check.js';
+import type { TlsFileState } from '../../src/certs/check.js';
 import { registerAgentStateMetrics } from '../../src/metrics/agent-state.js';
 import { sampleValue } from '../helpers/exposition.js';
 
@@ -8,6 +8,7 @@ describe('agent state metrics', () => {
   it('reflect the current values of their sources at every scrape', async () => {
     const certFile = 'tls/server.crt';
     const keyFile = 'tls/server.key';
+    const caFiles = ['tls/ca-a.crt', 'tls/ca-b.crt'];
     const notAfter = new Date('2031-05-01T12:00:00Z');
     const state = {
       mode: 'tracer' as 'tracer' | 'base' | null,
@@ -15,9 +16,11 @@ describe('agent state metrics', () => {
       streams: { '/observer.Observer/GetFlows': 2 } as Record<string, number>,
       events: 5,
       tlsFiles: [
-        { path: certFile, valid: true, notAfter },
-        { path: keyFile, valid: false, error: 'cannot be read: ENOENT' },
-      ] as TlsFileStatus[],
+        { role: 'certificate', path: certFile, valid: true, notAfter },
+        { role: 'key', path: keyFile, valid: false, error: 'cannot be read: ENOENT' },
+        { role: 'clientCa', path: caFiles[0]!, valid: true, notAfter },
+        { role: 'clientCa', path: caFiles[1]!, valid: false, notAfter, error: `expired at ${notAfter.toISOString()}` },
+      ] as TlsFileState[],
     };
     const registry = new Registry();
     registerAgentStateMetrics(registry, {
@@ -46,16 +49,22 @@ describe('agent state metrics', () => {
     expect(sampleValue(text, 'flowlens_attached_interfaces')).toBe(3);
     expect(sampleValue(text, 'flowlens_grpc_open_streams', { method: '/observer.Observer/GetFlows' })).toBe(2);
     expect(sampleValue(text, 'flowlens_peers_known')).toBe(4);
-    expect(sampleValue(text, 'flowlens_tls_certificate_not_after_seconds', { file: certFile })).toBe(notAfter.getTime() / 1000);
-    expect(sampleValue(text, 'flowlens_tls_certificate_valid', { file: certFile })).toBe(1);
-    expect(sampleValue(text, 'flowlens_tls_certificate_not_after_seconds', { file: keyFile })).toBeUndefined();
-    expect(sampleValue(text, 'flowlens_tls_certificate_valid', { file: keyFile })).toBe(0);
+    // TLS files are labelled by role, never by path: the metrics port answers anyone.
+    expect(sampleValue(text, 'flowlens_tls_certificate_not_after_seconds', { file: 'cert' })).toBe(notAfter.getTime() / 1000);
+    expect(sampleValue(text, 'flowlens_tls_certificate_valid', { file: 'cert' })).toBe(1);
+    expect(sampleValue(text, 'flowlens_tls_certificate_not_after_seconds', { file: 'key' })).toBeUndefined();
+    expect(sampleValue(text, 'flowlens_tls_certificate_valid', { file: 'key' })).toBe(0);
+    expect(sampleValue(text, 'flowlens_tls_certificate_valid', { file: 'client_ca_0' })).toBe(1);
+    expect(sampleValue(text, 'flowlens_tls_certificate_valid', { file: 'client_ca_1' })).toBe(0);
+    expect(sampleValue(text, 'flowlens_tls_certificate_not_after_seconds', { file: 'client_ca_1' })).toBe(notAfter.getTime() / 1000);
+    for (const path of [certFile, keyFile, ...caFiles]) expect(text).not.toContain(path);
+    expect(text).not.toContain('ENOENT');
 
     state.mode = 'base';
     state.records = { read: 25, decoded: 20, malformed: 5 };
     state.streams = {};
     state.events = 4095;
-    state.tlsFiles = [{ path: certFile, valid: false, notAfter, error: `expired at ${notAfter.toISOString()}` }];
+    state.tlsFiles = [{ role: 'certificate', path: certFile, valid: false, notAfter, error: `expired at ${notAfter.toISOString()}` }];
     text = await registry.metrics();
     expect(sampleValue(text, 'flowlens_capture_mode', { mode: 'tracer' })).toBe(0);
     expect(sampleValue(text, 'flowlens_capture_mode', { mode: 'base' })).toBe(1);
@@ -63,8 +72,8 @@ describe('agent state metrics', () => {
     expect(sampleValue(text, 'flowlens_records_malformed_total')).toBe(5);
     expect(sampleValue(text, 'flowlens_flow_store_events')).toBe(4095);
     expect(sampleValue(text, 'flowlens_grpc_open_streams', { method: '/observer.Observer/GetFlows' })).toBe(0);
-    expect(sampleValue(text, 'flowlens_tls_certificate_valid', { file: certFile })).toBe(0);
-    expect(sampleValue(text, 'flowlens_tls_certificate_valid', { file: keyFile })).toBeUndefined();
+    expect(sampleValue(text, 'flowlens_tls_certificate_valid', { file: 'cert' })).toBe(0);
+    expect(sampleValue(text, 'flowlens_tls_certificate_valid', { file: 'key' })).toBeUndefined();
   });
 
   it('registers only the metrics whose source is given', async () => {

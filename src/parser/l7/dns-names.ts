@@ -52,8 +52,16 @@ const DNS_RCODE_NAMES: ReadonlyMap<number, string> = new Map([
   [23, 'Bad Cookie'],
 ]);
 
+const UNKNOWN_TYPE = 'Unknown';
+const TYPE_NAME_SET: ReadonlySet<string> = new Set([...DNS_TYPE_NAMES.values(), UNKNOWN_TYPE]);
+
 export function dnsTypeName(type: number): string {
-  return DNS_TYPE_NAMES.get(type) ?? 'Unknown';
+  return DNS_TYPE_NAMES.get(type) ?? UNKNOWN_TYPE;
+}
+
+/** Whether `name` is one dnsTypeName can return: a closed set, for metric labels. */
+export function isDnsTypeName(name: string): boolean {
+  return TYPE_NAME_SET.has(name);
 }
 
 export function dnsRcodeName(rcode: number): string {

@@ -9,6 +9,7 @@ import { DEFAULT_DNS_PORTS, L7Tracker, type L7FlowFields } from './l7-tracker.js
 import { l7PayloadOf } from './record-payload.js';
 import { RepeatedPackets } from './repeated-packets.js';
 import type { RejectionCount } from './rejection-counter.js';
+import type { L7TableStats } from './table-stats.js';
 
 // Payload and TLS records -> L7 flows (DNS, HTTP/1.x), beside the L3/L4 flows the flow parser
 // makes of the same records. A payload record's L7 flow takes its place (time, interface,
@@ -58,6 +59,11 @@ export class L7FlowParser {
   /** L7 payloads turned away by a parser, by protocol and reason, since start. */
   rejections(): RejectionCount[] {
     return this.tracker.rejections.snapshot();
+  }
+
+  /** Every bounded table behind L7 parsing: size, bound and evictions since start. */
+  tableStats(): L7TableStats[] {
+    return [...this.tracker.tableStats(), this.options.names.tableStats(), this.repeats.tableStats()];
   }
 
   /**

@@ -10,20 +10,25 @@ import {
   httpResponseSummary,
   tlsClientHelloSummary,
 } from './l7-summary.js';
-import { PendingRequests, type PendingEvictions } from './pending-requests.js';
+import { PendingRequests } from './pending-requests.js';
 import { RejectionCounter } from './rejection-counter.js';
+import type { L7TableStats } from './table-stats.js';
 import { parseTlsClientHello, type TlsClientHello } from './tls-client-hello.js';
 
 // Turns the first bytes of L7 payloads into the L7 part of Hubble flows: parses DNS,
 // HTTP/1.x and TLS ClientHellos, pairs requests with responses for latency (DNS by
-// transaction, HTTP/1.x by connection in order), learns IP → names from DNS answers,
-// and counts what it rejects. Pure: no I/O, time comes from the observations.
+// transaction, HTTP/1.x by connection in order), learns IP → names from DNS answers to
+// queries it saw, and counts what it rejects. Pure: no I/O, time comes from the observations.
 
 export const DEFAULT_DNS_PORTS: readonly number[] = [53];
-const DEFAULT_MAX_PENDING_REQUESTS = 10_000;
+// Queries and requests waiting for their answer, in all (each table), unless options say otherwise.
+export const MAX_PENDING_DNS_QUERIES = 10_000;
+export const MAX_PENDING_HTTP_REQUESTS = 10_000;
+// A DNS question is pending more than once only when a client resends it unchanged.
+export const MAX_PENDING_PER_DNS_QUESTION = 8;
 // HTTP/1.x pipelining deeper than this on one connection is not seen in practice.
-const MAX_PENDING_PER_CONNECTION = 64;
-const DEFAULT_PENDING_MAX_AGE_MS = 60_000;
+export const MAX_PENDING_HTTP_REQUESTS_PER_CONNECTION = 64;
+export const PENDING_MAX_AGE_MS = 60_000;
 const NS_PER_MS = 1_000_000n;
 // TLS record content types: change_cipher_spec, alert, handshake, application_data.
 const TLS_CONTENT_TYPE_FIRST = 20;
@@ -68,22 +73,22 @@ export interface L7TrackerOptions {
   dnsPorts?: readonly number[];
   /** Lower-case header names carried on HTTP flows. */
   httpHeaders?: ReadonlySet<string>;
+  /** Bounds each pending table in place of its default. */
   maxPendingRequests?: number;
   pendingMaxAgeMs?: number;
-}
-
-export interface L7TrackerStats {
-  pendingDns: number;
-  pendingHttp: number;
-  dnsEvictions: PendingEvictions;
-  httpEvictions: PendingEvictions;
-  namesCached: number;
-  nameEvictions: number;
 }
 
 interface HttpPending {
   method: string;
   url: string;
+}
+
+// The same question in a query and its answer: transaction id, then each question's name
+// (DNS names compare without regard to case), type and class.
+function dnsQuestionKey(message: DnsMessage): string {
+  let key = String(message.id);
+  for (const q of message.questions) key += ` ${q.name.toLowerCase()} ${q.type} ${q.class}`;
+  return key;
 }
 
 function connectionKey(scope: string | undefined, clientIp: string, clientPort: number, serverIp: string, serverPort: number): string {
@@ -115,13 +120,17 @@ export class L7Tracker {
     this.names = options.names;
     this.dnsPorts = new Set(options.dnsPorts ?? DEFAULT_DNS_PORTS);
     this.httpHeaders = options.httpHeaders ?? DEFAULT_HTTP_HEADERS;
-    const bounds = {
-      maxEntries: options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
-      maxPerKey: MAX_PENDING_PER_CONNECTION,
-      maxAgeNs: BigInt(options.pendingMaxAgeMs ?? DEFAULT_PENDING_MAX_AGE_MS) * NS_PER_MS,
-    };
-    this.pendingDns = new PendingRequests(bounds);
-    this.pendingHttp = new PendingRequests(bounds);
+    const maxAgeNs = BigInt(options.pendingMaxAgeMs ?? PENDING_MAX_AGE_MS) * NS_PER_MS;
+    this.pendingDns = new PendingRequests({
+      maxEntries: options.maxPendingRequests ?? MAX_PENDING_DNS_QUERIES,
+      maxPerKey: MAX_PENDING_PER_DNS_QUESTION,
+      maxAgeNs,
+    });
+    this.pendingHttp = new PendingRequests({
+      maxEntries: options.maxPendingRequests ?? MAX_PENDING_HTTP_REQUESTS,
+      maxPerKey: MAX_PENDING_HTTP_REQUESTS_PER_CONNECTION,
+      maxAgeNs,
+    });
   }
 
   /** One payload in; an L7 flow part, ClientHello metadata, or nothing (not L7, or rejected and counted). */
@@ -161,15 +170,12 @@ export class L7Tracker {
     return { kind: 'l7', flow: message.kind === 'request' ? this.httpRequestFlow(p, message) : this.httpResponseFlow(p, message) };
   }
 
-  stats(): L7TrackerStats {
-    return {
-      pendingDns: this.pendingDns.size,
-      pendingHttp: this.pendingHttp.size,
-      dnsEvictions: { ...this.pendingDns.evictions },
-      httpEvictions: { ...this.pendingHttp.evictions },
-      namesCached: this.names.size,
-      nameEvictions: this.names.evictions,
-    };
+  /** The pending tables: DNS queries keyed by question, HTTP requests keyed by connection. */
+  tableStats(): L7TableStats[] {
+    return [
+      { table: 'dns_pending', entries: this.pendingDns.size, capacity: this.pendingDns.capacity, evictions: { ...this.pendingDns.evictions } },
+      { table: 'http_pending', entries: this.pendingHttp.size, capacity: this.pendingHttp.capacity, evictions: { ...this.pendingHttp.evictions } },
+    ];
   }
 
   private dnsFlow(p: L7Payload, message: DnsMessage): L7FlowFields {
@@ -177,14 +183,17 @@ export class L7Tracker {
     const qtypes = message.questions.map((q) => dnsTypeName(q.type));
 
     if (!message.isResponse) {
-      const key = `${p.protocol} ${connectionKey(p.pairingScope, p.sourceIp, p.sourcePort, p.destinationIp, p.destinationPort)} ${message.id}`;
+      const key = `${p.protocol} ${connectionKey(p.pairingScope, p.sourceIp, p.sourcePort, p.destinationIp, p.destinationPort)} ${dnsQuestionKey(message)}`;
       this.pendingDns.push(key, p.timeNs, null);
       const dns: DNS = { query, observation_source: '', qtypes };
       return this.flowFields(p, { type: 'REQUEST', latency_ns: 0, dns, record: 'dns' }, dnsRequestSummary(dns), false);
     }
 
-    const key = `${p.protocol} ${connectionKey(p.pairingScope, p.destinationIp, p.destinationPort, p.sourceIp, p.sourcePort)} ${message.id}`;
+    const key = `${p.protocol} ${connectionKey(p.pairingScope, p.destinationIp, p.destinationPort, p.sourceIp, p.sourcePort)} ${dnsQuestionKey(message)}`;
     const request = this.pendingDns.shift(key, p.timeNs);
+    // Only an answer to a query seen on the same connection, with the same id and question,
+    // teaches names: any other is what anyone can send, and would set the names of chosen IPs.
+    const teachesNames = request !== undefined && message.rcode === 0;
     const ips: string[] = [];
     const cnames: string[] = [];
     const rrtypes: string[] = [];
@@ -194,7 +203,7 @@ export class L7Tracker {
       if (answer.ip !== undefined) ips.push(answer.ip);
       if (answer.cname !== undefined) cnames.push(answer.cname);
       if (answer.ip !== undefined || answer.cname !== undefined) ttl = ttl === undefined ? answer.ttl : Math.min(ttl, answer.ttl);
-      if (answer.ip !== undefined && message.rcode === 0) this.names.record(answer.ip, query, answer.ttl, p.timeNs);
+      if (answer.ip !== undefined && teachesNames) this.names.record(answer.ip, query, answer.ttl, p.timeNs);
     }
     const dns: DNS = { query, ips, ttl: ttl ?? 0, cnames, observation_source: '', rcode: message.rcode, qtypes, rrtypes };
     const latency = request === undefined ? 0 : latencyNs(request.timeNs, p.timeNs);

@@ -1,3 +1,4 @@
+import { noEvictions, type TableEvictions } from './table-stats.js';
 import { TouchOrder } from './touch-order.js';
 
 // Requests waiting for their response, queued per key (a DNS transaction or an HTTP/1.x
@@ -8,13 +9,6 @@ export interface PendingRequestsOptions {
   maxEntries: number;
   maxPerKey: number;
   maxAgeNs: bigint;
-}
-
-export interface PendingEvictions {
-  /** Entries pushed out because a bound on the number of entries was reached. */
-  capacity: number;
-  /** Entries that waited longer than the age bound. */
-  age: number;
 }
 
 interface Pending<T> {
@@ -34,7 +28,7 @@ export class PendingRequests<T> {
   private readonly order = new TouchOrder((key, timeNs) => this.queues.get(key)?.lastNs === timeNs);
   private entries = 0;
   private newestNs = 0n;
-  readonly evictions: PendingEvictions = { capacity: 0, age: 0 };
+  readonly evictions: TableEvictions = noEvictions();
 
   constructor(options: PendingRequestsOptions) {
     this.options = options;
@@ -42,6 +36,10 @@ export class PendingRequests<T> {
 
   get size(): number {
     return this.entries;
+  }
+
+  get capacity(): number {
+    return this.options.maxEntries;
   }
 
   push(key: string, timeNs: bigint, value: T): void {
@@ -58,7 +56,7 @@ export class PendingRequests<T> {
     if (queue.items.length > this.options.maxPerKey) {
       queue.items.shift();
       this.entries--;
-      this.evictions.capacity++;
+      this.evictions.keyCapacity++;
     }
     while (this.entries > this.options.maxEntries) this.evictOldest();
   }

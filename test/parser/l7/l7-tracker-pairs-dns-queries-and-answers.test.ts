@@ -65,7 +65,7 @@ describe('L7 tracker, DNS', () => {
     });
     expect(response.flow.Summary).toBe('DNS Answer "10.0.9.1,10.0.9.2" CNAMEs: "lb.api.example.com." TTL: 120 (Query api.example.com. A)');
     expect(response.flow.is_reply).toEqual({ value: true });
-    expect(tracker.stats().pendingDns).toBe(0);
+    expect(tracker.tableStats().find((t) => t.table === 'dns_pending')?.entries).toBe(0);
   });
 
   it('pairs by transaction id, not by order', () => {
@@ -116,7 +116,7 @@ describe('L7 tracker, DNS', () => {
     const b = tracker.observe(fromServer(6n * MS, answer(3, 'twice.test', ['10.1.1.1']), toClient));
     expect(a?.kind === 'l7' && a.flow.l7.latency_ns).toBe(5_000_000);
     expect(b?.kind === 'l7' && b.flow.l7.latency_ns).toBe(5_000_000);
-    expect(tracker.stats().pendingDns).toBe(0);
+    expect(tracker.tableStats().find((t) => t.table === 'dns_pending')?.entries).toBe(0);
   });
 
   it('uses the configured DNS ports', () => {

@@ -61,7 +61,7 @@ describe('L7 tracker, HTTP/1.x', () => {
     const second = flowOf(tracker.observe(fromServer(9n * MS, text('HTTP/1.1 201 Created\r\n\r\n'))));
     expect([first.l7.http?.method, first.l7.http?.url, first.l7.latency_ns]).toEqual(['GET', 'http://h/a', 5_000_000]);
     expect([second.l7.http?.method, second.l7.http?.url, second.l7.latency_ns]).toEqual(['POST', 'http://h/b', 8_000_000]);
-    expect(tracker.stats().pendingHttp).toBe(0);
+    expect(tracker.tableStats().find((t) => t.table === 'http_pending')?.entries).toBe(0);
   });
 
   it('keeps connections apart', () => {

@@ -16,7 +16,7 @@ describe('pending requests', () => {
     }
     expect(largest).toBe(100);
     expect(pending.size).toBe(100);
-    expect(pending.evictions).toEqual({ capacity: 9_900, age: 0 });
+    expect(pending.evictions).toEqual({ capacity: 9_900, keyCapacity: 0, age: 0 });
     // The oldest went first: the newest are still there.
     expect(pending.peek('conn 9999')?.value).toBe(9999);
     expect(pending.peek('conn 0')).toBeUndefined();
@@ -26,7 +26,7 @@ describe('pending requests', () => {
     const pending = new PendingRequests<number>({ maxEntries: 1000, maxPerKey: 4, maxAgeNs: 60n * SECOND });
     for (let i = 0; i < 10; i++) pending.push('one', BigInt(i), i);
     expect(pending.size).toBe(4);
-    expect(pending.evictions.capacity).toBe(6);
+    expect(pending.evictions).toEqual({ capacity: 0, keyCapacity: 6, age: 0 });
     expect(pending.shift('one', 10n)?.value).toBe(6);
   });
 
@@ -37,7 +37,7 @@ describe('pending requests', () => {
     pending.push('new', 5n * SECOND, 'c');
     pending.push('newer', 12n * SECOND, 'd');
     expect(pending.size).toBe(2);
-    expect(pending.evictions).toEqual({ capacity: 0, age: 2 });
+    expect(pending.evictions).toEqual({ capacity: 0, keyCapacity: 0, age: 2 });
     expect(pending.shift('old', 12n * SECOND)).toBeUndefined();
     expect(pending.shift('new', 12n * SECOND)?.value).toBe('c');
   });
@@ -49,17 +49,18 @@ describe('pending requests', () => {
         tracker.observe(fromClient(BigInt(i) * MS, request, { sourcePort: 1024 + (i % 3000) }));
       }
     };
+    const httpTable = (tracker: L7Tracker) => tracker.tableStats().find((t) => t.table === 'http_pending')!;
     const bySize = new L7Tracker({ names: new DnsNameCache(), maxPendingRequests: 500, pendingMaxAgeMs: 60_000 });
     flood(bySize);
-    expect(bySize.stats().pendingHttp).toBe(500);
-    expect(bySize.stats().httpEvictions).toEqual({ capacity: 4_500, age: 0 });
+    expect(httpTable(bySize).entries).toBe(500);
+    expect(httpTable(bySize).evictions).toEqual({ capacity: 4_500, keyCapacity: 0, age: 0 });
 
     const byAge = new L7Tracker({ names: new DnsNameCache(), maxPendingRequests: 10_000, pendingMaxAgeMs: 1000 });
     flood(byAge);
-    const stats = byAge.stats();
-    expect(stats.pendingHttp).toBeLessThanOrEqual(1001);
-    expect(stats.httpEvictions.capacity).toBe(0);
-    expect(stats.httpEvictions.age + stats.pendingHttp).toBe(5_000);
+    const stats = httpTable(byAge);
+    expect(stats.entries).toBeLessThanOrEqual(1001);
+    expect(stats.evictions.capacity).toBe(0);
+    expect(stats.evictions.age + stats.entries).toBe(5_000);
 
     // After eviction a response is still a flow, only unpaired.
     const late = byAge.observe(fromServer(5_000n * MS, text('HTTP/1.1 200 OK\r\n\r\n'), { destinationPort: 1024 }));
