@@ -194,7 +194,10 @@ static __u32 fl_base_payload(struct fl_base *b, const struct fl_frame *frame, co
 	return r->rec.size;
 }
 
-/* One captured packet: at most one record, written to out. */
+_Static_assert(2 * FL_RECORD_BYTES <= FL_MAX_RECORD_BYTES, "the drain leaves room for one record per packet");
+
+/* One captured packet: at most two records, written to out (an earlier flow's last counts when
+ * its entry is taken over, then this packet's flow). */
 static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const struct tpacket3_hdr *h, __u8 *out)
 {
 	const struct sockaddr_ll *sll =
@@ -207,7 +210,7 @@ static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const s
 	struct fl_flow_report rep;
 	struct fl_flow_entry *e;
 	int res, found;
-	__u32 payload;
+	__u32 payload, written;
 	__u8 reason;
 
 	b->packets++;
@@ -238,10 +241,11 @@ static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const s
 		reason = fl_flow_account(&e->state, &pkt, h->tp_len, now, b->report_interval_ns, &rep);
 		return reason ? fl_base_emit(out, reason, now, &key, &rep) : 0;
 	}
+	written = e->used && fl_flow_flush(&e->state, now, &rep) ? fl_base_emit(out, FL_EMIT_REPORT, now, &e->key, &rep) : 0;
 	e->key = key;
 	e->used = 1;
 	fl_flow_start(&e->state, &pkt, h->tp_len, now, &rep);
-	return fl_base_emit(out, FL_EMIT_NEW, now, &key, &rep);
+	return written + fl_base_emit(out + written, FL_EMIT_NEW, now, &key, &rep);
 }
 
 static __u32 fl_ring_drain(struct fl_base *b, struct fl_packet_ring *r, __u8 *out, __u32 len)

@@ -76,13 +76,31 @@ static __always_inline __u8 fl_tcp_events(__u8 protocol, __u8 flags)
 	return ev;
 }
 
-/* An existing entry describes an earlier flow: idle too long, or a fresh SYN after FIN/RST. */
+/* An existing entry describes an earlier flow: idle too long, or a fresh SYN after FIN/RST.
+ * A packet stamped before the flow's last one (times of one ring or of two CPUs are not
+ * strictly ordered) is no sign of idleness. */
 static __always_inline int fl_flow_restarts(const struct fl_flow_state *st, const struct fl_packet *pkt, __u64 now)
 {
-	if (now - st->last_seen_ns > FL_FLOW_IDLE_NS)
+	if (now > st->last_seen_ns && now - st->last_seen_ns > FL_FLOW_IDLE_NS)
 		return 1;
 	return fl_tcp_events(pkt->protocol, pkt->tcp_flags) == FL_EV_SYN &&
 	       (st->events_seen & (FL_EV_FIN | FL_EV_RST));
+}
+
+/* What an entry still holds when another flow takes it over (the flow restarts, or base mode
+ * evicts it): FL_EMIT_REPORT with those counts, so that none is lost, or 0 when it holds none. */
+static __always_inline __u8 fl_flow_flush(struct fl_flow_state *st, __u64 now, struct fl_flow_report *out)
+{
+	if (!st->packets)
+		return 0;
+	out->packets = st->packets;
+	out->bytes = st->bytes;
+	out->tcp_flags = st->tcp_flags;
+	st->packets = 0;
+	st->bytes = 0;
+	st->tcp_flags = 0;
+	st->last_record_ns = now;
+	return FL_EMIT_REPORT;
 }
 
 /* The first packet of a flow: always a record (FL_EMIT_NEW) with this packet alone. */
@@ -133,16 +151,9 @@ static __always_inline __u8 fl_flow_account(struct fl_flow_state *st, const stru
 static __always_inline __u8 fl_flow_sweep(struct fl_flow_state *st, __u64 now, __u64 report_interval_ns,
 					  struct fl_flow_report *out)
 {
-	if (!st->packets || now < st->last_seen_ns || now - st->last_seen_ns < report_interval_ns)
+	if (now < st->last_seen_ns || now - st->last_seen_ns < report_interval_ns)
 		return 0;
-	out->packets = st->packets;
-	out->bytes = st->bytes;
-	out->tcp_flags = st->tcp_flags;
-	st->packets = 0;
-	st->bytes = 0;
-	st->tcp_flags = 0;
-	st->last_record_ns = now;
-	return FL_EMIT_REPORT;
+	return fl_flow_flush(st, now, out);
 }
 
 /* TCP and UDP packets with either port in the skip list never become records. */

@@ -165,7 +165,7 @@ static __always_inline int fl_tc(struct __sk_buff *skb, __u8 direction)
 {
 	struct fl_packet pkt = {};
 	struct fl_flow_key key;
-	struct fl_flow_report rep;
+	struct fl_flow_report rep, left;
 	struct fl_flow_state *st;
 	struct fl_flow_state fresh;
 	__u64 now = bpf_ktime_get_ns();
@@ -213,6 +213,9 @@ static __always_inline int fl_tc(struct __sk_buff *skb, __u8 direction)
 			return TC_ACT_UNSPEC;
 		}
 	} else if (st) {
+		/* The earlier flow reports what it still holds before its entry starts again. */
+		if (fl_flow_flush(st, now, &left))
+			fl_emit_flow(FL_EMIT_REPORT, now, &key, &left);
 		bpf_map_update_elem(&fl_flows, &key, &fresh, BPF_ANY);
 	}
 	fl_emit_flow(FL_EMIT_NEW, now, &key, &rep);

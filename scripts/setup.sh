@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make pkg-config
+APT_PACKAGES=(clang llvm libfuzzer-14-dev libclang-rt-14-dev libbpf-dev libelf-dev zlib1g-dev bpftool gcc make pkg-config
   iproute2 iputils-ping util-linux libcap2-bin prometheus tcpdump iperf3 curl openssl linux-perf)
 
 missing=()
