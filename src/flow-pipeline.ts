@@ -1,47 +1,79 @@
-import type { CaptureHandlers } from './capture/source.js';
-import type { FlowEnricher } from './enrich/flow-enricher.js';
+import type { CaptureHandlers, InterfaceLookup } from './capture/source.js';
 import type { AgentMetrics } from './metrics/registry.js';
-import type { NativeRecord } from './native/records.js';
-import type { FlowParser } from './parser/flow-parser.js';
+import { FlowBuilder } from './parser/flow-builder.js';
 import type { L7FlowParser } from './parser/l7/l7-flow-parser.js';
-import type { Flow } from './proto/flow.js';
+import { RecordIngest, type EndpointLookup, type NameLookup } from './parser/record-ingest.js';
+import type { Endpoint } from './proto/flow.js';
+import { timestampFromMs } from './proto/timestamp.js';
 import type { FlowStore } from './store/flow-store.js';
 
+// capture -> ingest (store, endpoints, names, L7) -> metrics, for every batch a capture source
+// delivers. Flows are built from the store's slots only when something reads them.
+
 export interface FlowPipelineOptions {
-  parser: FlowParser;
-  /** L7 flows (DNS, HTTP) from payload and TLS records, beside their L3/L4 flows. */
-  l7Parser?: L7FlowParser;
-  enrichers: readonly FlowEnricher[];
+  nodeName: string;
+  /** Kernel skb_drop_reason value -> name without prefix (from the native binding). */
+  dropReasonNames: ReadonlyMap<number, string>;
+  interfaces: InterfaceLookup;
   store: FlowStore;
   metrics: AgentMetrics;
+  endpoints?: EndpointLookup;
+  names?: NameLookup;
+  /** L7 flows (DNS, HTTP) from payload and TLS records, beside their L3/L4 flows. */
+  l7Parser?: L7FlowParser;
+  /** Told the namespace of every endpoint a flow names (GetNamespaces). */
+  seeNamespace?: (namespace: string | undefined) => void;
+  connectionTableSize?: number;
+  netnsInode?: number;
   now?: () => number;
 }
 
-/** decode -> enrich -> store -> metrics, for every record a capture source delivers. */
-export function createFlowPipeline(options: FlowPipelineOptions): CaptureHandlers {
-  const { parser, l7Parser, enrichers, store, metrics } = options;
+export interface FlowPipeline {
+  handlers: CaptureHandlers;
+  ingest: RecordIngest;
+  builder: FlowBuilder;
+}
+
+export function createFlowPipeline(options: FlowPipelineOptions): FlowPipeline {
+  const { store, metrics, seeNamespace } = options;
   const now = options.now ?? Date.now;
-  const accept = (flow: Flow): void => {
-    for (const enricher of enrichers) enricher.enrich(flow);
-    store.pushFlow(flow);
-    metrics.processFlow(flow);
+  const builder = new FlowBuilder({ nodeName: options.nodeName, dropReasonNames: options.dropReasonNames });
+  store.setBuilder((slot) => builder.build(slot));
+  const seeEndpoints = (source: Endpoint | undefined, destination: Endpoint | undefined): void => {
+    if (seeNamespace === undefined) return;
+    if (source?.namespace) seeNamespace(source.namespace);
+    if (destination?.namespace) seeNamespace(destination.namespace);
   };
-  return {
-    onRecords(records: NativeRecord[]): void {
-      for (const record of records) {
-        const flow = parser.parse(record);
-        const l7 = record.payload === undefined ? undefined : l7Parser?.parse(record, flow);
-        if (flow !== undefined) accept(flow);
-        if (l7 !== undefined) accept(l7);
-      }
+  const ingest = new RecordIngest({
+    store,
+    builder,
+    interfaces: options.interfaces,
+    ...(options.endpoints === undefined ? {} : { endpoints: options.endpoints }),
+    ...(options.names === undefined ? {} : { names: options.names }),
+    ...(options.l7Parser === undefined ? {} : { l7Parser: options.l7Parser }),
+    ...(options.connectionTableSize === undefined ? {} : { connectionTableSize: options.connectionTableSize }),
+    ...(options.netnsInode === undefined ? {} : { netnsInode: options.netnsInode }),
+    sink: {
+      onRecordFlow(sequence) {
+        const slot = store.recordSlot(sequence);
+        seeEndpoints(slot.source, slot.destination);
+        metrics.processFlow(builder.build(slot));
+      },
+      onFlow(flow) {
+        seeEndpoints(flow.source, flow.destination);
+        metrics.processFlow(flow);
+      },
     },
-    onLost(count: number): void {
-      const ms = now();
-      store.pushLostEvent(
-        { source: 'PERF_EVENT_RING_BUFFER', num_events_lost: count },
-        { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 },
-      );
-      metrics.lostEvents.add('PERF_EVENT_RING_BUFFER', count);
+  });
+  return {
+    builder,
+    ingest,
+    handlers: {
+      onRecords: (buffer, length) => ingest.ingest(buffer, length),
+      onLost(count: number): void {
+        store.pushLostEvent({ source: 'PERF_EVENT_RING_BUFFER', num_events_lost: count }, timestampFromMs(now()));
+        metrics.lostEvents.add('PERF_EVENT_RING_BUFFER', count);
+      },
     },
   };
 }

@@ -18,7 +18,6 @@ import { NO_CAPTURE_COUNTERS } from './metrics/agent-state.js';
 import { AgentMetrics } from './metrics/registry.js';
 import { startMetricsServer } from './metrics/server.js';
 import { CAPABILITY_NAMES, dropReasonNames, probeCapabilities, type CapabilityResults } from './native/binding.js';
-import { FlowParser } from './parser/flow-parser.js';
 import { DnsNameCache } from './parser/l7/dns-name-cache.js';
 import { L7_PAYLOAD_PORTS, L7FlowParser } from './parser/l7/l7-flow-parser.js';
 import { KubernetesPeerSource } from './peers/kubernetes-source.js';
@@ -149,12 +148,6 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
     });
 
     const names = new DnsNameCache();
-    const parser = new FlowParser({
-      nodeName: flowNodeName,
-      interfaces: { lookupInterface: (ifindex) => source?.lookupInterface(ifindex) },
-      dropReasonNames: mode.mode === 'tracer' ? dropReasonNames() : new Map(),
-      names,
-    });
     const l7Parser = new L7FlowParser({ nodeName: flowNodeName, names });
     registerL7RejectionsMetric(metrics.registry, () => l7Parser.rejections());
     registerL7TableMetrics(metrics.registry, () => l7Parser.tableStats());
@@ -172,7 +165,17 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
         tlsPlaintext: tlsParse.enabled,
       },
       interfaces: config.capture.interfaces,
-      handlers: createFlowPipeline({ parser, l7Parser, enrichers: [endpoints, { enrich: (flow) => seenNamespaces.seeEndpointsOf(flow) }], store, metrics }),
+      handlers: createFlowPipeline({
+        nodeName: flowNodeName,
+        dropReasonNames: mode.mode === 'tracer' ? dropReasonNames() : new Map(),
+        interfaces: { lookupInterface: (ifindex) => source?.lookupInterface(ifindex) },
+        store,
+        metrics,
+        endpoints,
+        names,
+        l7Parser,
+        seeNamespace: (namespace) => seenNamespaces.see(namespace),
+      }).handlers,
     });
     const capture = source;
     await capture.start();

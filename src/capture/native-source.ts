@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop, setTimeout as delay } from 'node:time
 import { moduleLogger } from '../log.js';
 import { ThrottledLogger } from '../log-throttle.js';
 import { NativeSession, removeStaleAttachments, type L7CaptureStats, type SessionConfig, type SessionStats } from '../native/binding.js';
-import { decodeRecords, type NativeRecord } from '../native/records.js';
+import { OFFSET_SIZE, RECORD_BYTES } from '../native/records.js';
 import { InterfaceWatcher } from './interface-watcher.js';
 import type { CaptureMode } from './mode.js';
 import type { CaptureHandlers, CaptureSource, CaptureStats, CapturedInterface } from './source.js';
@@ -58,11 +58,6 @@ export class NativeSource implements CaptureSource {
   private errorCount = 0;
   private lastPollAtMs = 0;
   private readonly errorLog = new ThrottledLogger(log, ERROR_LOG_INTERVAL_MS);
-  private batch: NativeRecord[] = [];
-  private readonly collect = (record: NativeRecord): void => {
-    this.batch.push(record);
-  };
-
   constructor(private readonly options: NativeSourceOptions) {
     this.mode = options.session.mode;
     const bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
@@ -174,26 +169,23 @@ export class NativeSource implements CaptureSource {
   }
 
   /**
-   * Hands decoded records to the handlers in slices, yielding to the event loop between
-   * slices: a full poll batch takes long enough to process that gRPC writes (a follower's
-   * GetFlows stream) would otherwise wait for the whole batch.
+   * Hands the records to the handlers in slices, yielding to the event loop between slices:
+   * a full poll batch takes long enough to process that gRPC writes (a follower's GetFlows
+   * stream) would otherwise wait for the whole batch.
    */
   private async deliver(buffer: Buffer, bytes: number): Promise<void> {
-    this.batch = [];
-    try {
-      this.malformedBytes += decodeRecords(buffer, bytes, this.collect);
-    } catch (err) {
-      this.failed(err, 'capture records could not be decoded');
-    }
-    const records = this.batch;
-    this.recordsDecoded += records.length;
-    for (let start = 0; start < records.length; start += DELIVERY_SLICE_RECORDS) {
+    let start = 0;
+    while (start < bytes) {
       if (start > 0) await yieldToEventLoop();
+      const end = sliceEnd(buffer, start, bytes);
       try {
-        this.options.handlers.onRecords(start === 0 && records.length <= DELIVERY_SLICE_RECORDS ? records : records.slice(start, start + DELIVERY_SLICE_RECORDS));
+        const counts = this.options.handlers.onRecords(buffer.subarray(start, end), end - start);
+        this.recordsDecoded += counts.records;
+        this.malformedBytes += counts.malformedBytes;
       } catch (err) {
         this.failed(err, 'capture record handler failed');
       }
+      start = end;
     }
   }
 
@@ -241,4 +233,16 @@ export class NativeSource implements CaptureSource {
     }
     this.errorLog.stop();
   }
+}
+
+/** The end of the slice of at most DELIVERY_SLICE_RECORDS whole records from `start` (or `bytes`). */
+function sliceEnd(buffer: Buffer, start: number, bytes: number): number {
+  let at = start;
+  for (let n = 0; n < DELIVERY_SLICE_RECORDS && at < bytes; n++) {
+    const size = bytes - at >= RECORD_BYTES ? buffer.readUInt16LE(at + OFFSET_SIZE) : 0;
+    // A size that cannot be right: the handler gets the rest and counts it malformed.
+    if (size < RECORD_BYTES || at + size > bytes) return bytes;
+    at += size;
+  }
+  return at;
 }

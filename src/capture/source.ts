@@ -1,4 +1,3 @@
-import type { NativeRecord } from '../native/records.js';
 import type { CaptureMode } from './mode.js';
 
 // The one lifecycle every capture backend shares (like retina's plugin registry): build it
@@ -23,10 +22,19 @@ export interface InterfaceLookup {
 }
 
 export interface CaptureHandlers {
-  /** A batch of records in the order the kernel side produced them; the array is not reused. */
-  onRecords(records: NativeRecord[]): void;
+  /**
+   * Whole native records (native/record.h) in `buffer[0, length)`, in the order the kernel
+   * side produced them; the buffer is reused after the call returns.
+   */
+  onRecords(buffer: Buffer, length: number): RecordBatchCounts;
   /** Records the kernel side lost (ring full, socket drops) since the previous report. */
   onLost(count: number): void;
+}
+
+/** What a handler made of a batch: records decoded, and bytes it had to skip as malformed. */
+export interface RecordBatchCounts {
+  records: number;
+  malformedBytes: number;
 }
 
 /** Cumulative counters since start, for metrics and health. */

@@ -47,36 +47,47 @@ export const TLS_WRITE = 2;
 export const RECORD_BYTES = 88;
 const PAYLOAD_MAX_BYTES = 512;
 export const MAX_RECORD_BYTES = RECORD_BYTES + PAYLOAD_MAX_BYTES;
-const OFFSET_SIZE = 0;
-const OFFSET_KIND = 2;
-const OFFSET_REASON = 3;
-const OFFSET_IFINDEX = 4;
-const OFFSET_TIME_NS = 8;
-const OFFSET_PACKETS = 16;
-const OFFSET_BYTES = 24;
-const OFFSET_SADDR = 32;
-const OFFSET_DADDR = 48;
-const OFFSET_SPORT = 64;
-const OFFSET_DPORT = 66;
-const OFFSET_FAMILY = 68;
-const OFFSET_PROTOCOL = 69;
-const OFFSET_DIRECTION = 70;
-const OFFSET_TCP_FLAGS = 71;
-const OFFSET_ICMP_TYPE = 72;
-const OFFSET_ICMP_CODE = 73;
-const OFFSET_PAYLOAD_LEN = 74;
-const OFFSET_DROP_REASON = 76;
-const OFFSET_PAYLOAD_TOTAL = 76;
-const OFFSET_PID = 80;
-const OFFSET_AUX = 84;
-const RECORD_ALIGNMENT_BYTES = 8;
+export const OFFSET_SIZE = 0;
+export const OFFSET_KIND = 2;
+export const OFFSET_REASON = 3;
+export const OFFSET_IFINDEX = 4;
+export const OFFSET_TIME_NS = 8;
+export const OFFSET_PACKETS = 16;
+export const OFFSET_BYTES = 24;
+export const OFFSET_SADDR = 32;
+export const OFFSET_DADDR = 48;
+export const OFFSET_SPORT = 64;
+export const OFFSET_DPORT = 66;
+export const OFFSET_FAMILY = 68;
+export const OFFSET_PROTOCOL = 69;
+export const OFFSET_DIRECTION = 70;
+export const OFFSET_TCP_FLAGS = 71;
+export const OFFSET_ICMP_TYPE = 72;
+export const OFFSET_ICMP_CODE = 73;
+export const OFFSET_PAYLOAD_LEN = 74;
+export const OFFSET_DROP_REASON = 76;
+export const OFFSET_PAYLOAD_TOTAL = 76;
+export const OFFSET_PID = 80;
+export const OFFSET_AUX = 84;
+export const RECORD_ALIGNMENT_BYTES = 8;
 
-const KINDS: Record<number, RecordKind> = { 1: 'flow', 2: 'drop', 3: 'sock', 4: 'payload', 5: 'tls' };
+// enum fl_record_kind, enum fl_direction
+export const KIND_FLOW = 1;
+export const KIND_DROP = 2;
+export const KIND_SOCK = 3;
+export const KIND_PAYLOAD = 4;
+export const KIND_TLS = 5;
+export const DIRECTION_INGRESS = 1;
+export const DIRECTION_EGRESS = 2;
+
+const KINDS: Record<number, RecordKind> = { [KIND_FLOW]: 'flow', [KIND_DROP]: 'drop', [KIND_SOCK]: 'sock', [KIND_PAYLOAD]: 'payload', [KIND_TLS]: 'tls' };
 const REASONS: Record<number, EmitReason> = { 0: 'none', 1: 'new', 2: 'flags', 3: 'report', 4: 'packet' };
-const DIRECTION_INGRESS = 1;
-const DIRECTION_EGRESS = 2;
 
-function decodeOne(buf: Buffer, at: number, size: number): NativeRecord | undefined {
+/**
+ * The record of `size` bytes at `at`, or undefined when its kind, family or direction is not
+ * valid. `withPayload` false reads the fixed part only (a flow store slot holds no payload).
+ */
+export function decodeRecordAt(buf: Buffer, at: number, size: number, withPayload = true): NativeRecord | undefined {
   const kind = KINDS[buf[at + OFFSET_KIND]!];
   const reason = REASONS[buf[at + OFFSET_REASON]!];
   const family = buf[at + OFFSET_FAMILY];
@@ -105,7 +116,7 @@ function decodeOne(buf: Buffer, at: number, size: number): NativeRecord | undefi
     pid: buf.readUInt32LE(at + OFFSET_PID),
     aux: buf.readUInt32LE(at + OFFSET_AUX),
   };
-  if (kind === 'payload' || kind === 'tls') {
+  if (withPayload && (kind === 'payload' || kind === 'tls')) {
     const payloadLength = buf.readUInt16LE(at + OFFSET_PAYLOAD_LEN);
     if (payloadLength > size - RECORD_BYTES) return undefined;
     record.payload = Buffer.from(buf.subarray(at + RECORD_BYTES, at + RECORD_BYTES + payloadLength));
@@ -125,7 +136,7 @@ export function decodeRecords(buffer: Buffer, length: number, onRecord: (record:
     if (size < RECORD_BYTES || size > MAX_RECORD_BYTES || size % RECORD_ALIGNMENT_BYTES !== 0 || at + size > length) {
       return malformed + (length - at);
     }
-    const record = decodeOne(buffer, at, size);
+    const record = decodeRecordAt(buffer, at, size);
     if (record === undefined) malformed += size;
     else onRecord(record);
     at += size;

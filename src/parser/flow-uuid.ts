@@ -27,3 +27,11 @@ export function flowUuid(): string {
   }
   return prefix + (counter++).toString(16).padStart(COUNTER_HEX_DIGITS, '0');
 }
+
+// Flows held in the store as records get theirs from their sequence number, so every reader
+// of a slot sees the same uuid; a prefix of their own keeps them apart from flowUuid()'s.
+const slotPrefix = randomPrefix();
+
+export function slotUuid(sequence: number): string {
+  return slotPrefix + sequence.toString(16).padStart(COUNTER_HEX_DIGITS, '0');
+}

@@ -1,4 +1,3 @@
-import type { Flow } from '../proto/flow.js';
 import type { Namespace } from '../proto/observer.js';
 
 // GetNamespaces lists, like upstream Hubble, the namespaces flows have named in the last
@@ -51,16 +50,6 @@ export class SeenNamespaces {
       this.lastSeen.delete(oldest);
       this.evicted += 1;
     }
-  }
-
-  /** Records both ends of a flow. */
-  seeEndpointsOf(flow: Flow): void {
-    const source = flow.source?.namespace;
-    const destination = flow.destination?.namespace;
-    if (!source && !destination) return;
-    const nowMs = this.now();
-    this.see(source, nowMs);
-    this.see(destination, nowMs);
   }
 
   /** The namespaces seen within the last hour, longest unseen first. */

@@ -1,10 +1,55 @@
-import type { Flow, LostEvent, Timestamp } from '../proto/flow.js';
+import type { CapturedInterface } from '../capture/source.js';
+import { FlowlensError } from '../errors.js';
+import { RECORD_BYTES } from '../native/records.js';
+import type { Endpoint, Flow, LostEvent, Timestamp } from '../proto/flow.js';
 import { FlowRateMeter } from './flow-rate.js';
-import { FlowRing, type PushListener, type RingRead } from './ring.js';
 
 export const DEFAULT_BUFFER_CAPACITY = 4095;
 
-/** What readers of the store (the observer) depend on. */
+// The agent's flow buffer: a fixed number of slots addressed by sequence number (0 for the
+// first event ever pushed). An L3/L4 flow is held as the native record's bytes, copied
+// verbatim into one preallocated buffer, plus what ingest learned about it (is_reply, the
+// interface, both endpoints and their DNS names, as shared references: the enrichment index
+// as it was at capture). Its `Flow` is built only when a reader asks for it. L7 flows and
+// lost-event reports are rarer and are held as objects. A reader whose position was
+// overwritten learns how many events it missed instead of reading newer data in their place.
+
+/** What ingest learned about an L3/L4 record, stored beside its bytes. */
+export interface SlotFacts {
+  isReply: boolean;
+  iface: CapturedInterface | undefined;
+  source: Endpoint | undefined;
+  destination: Endpoint | undefined;
+  sourceNames: readonly string[] | undefined;
+  destinationNames: readonly string[] | undefined;
+}
+
+/** A held L3/L4 flow as the builder reads it: the slot's record bytes start at `recordAt`. */
+export interface RecordSlot extends Readonly<SlotFacts> {
+  readonly sequence: number;
+  /** Replaces the Summary derived from the record (an L7 parser added to it). */
+  readonly summary: string | undefined;
+  readonly records: Buffer;
+  readonly recordAt: number;
+}
+
+/** Builds the Hubble flow of a held L3/L4 record. */
+export type SlotFlowBuilder = (slot: RecordSlot) => Flow;
+
+/** What the ring holds, in arrival order: a flow, or a report of events lost before the ring. */
+export type RingEvent = { flow: Flow } | { lost_events: LostEvent; time?: Timestamp };
+
+/** The outcome of reading one sequence number. */
+export type RingRead =
+  | { kind: 'event'; event: RingEvent }
+  /** The slot was overwritten: `missed` events are gone; continue at `resumeAt` (the oldest held). */
+  | { kind: 'overtaken'; missed: number; resumeAt: number }
+  /** Nothing has been written at this sequence number yet. */
+  | { kind: 'pending' };
+
+export type PushListener = () => void;
+
+/** What readers of the store (the observer, flow logs) depend on. */
 export interface FlowStoreReader {
   readonly capacity: number;
   /** Events ever pushed (flows and lost-event reports). */
@@ -14,64 +59,189 @@ export interface FlowStoreReader {
   readonly oldestSequence: number;
   readonly nextSequence: number;
   read(sequence: number): RingRead;
+  /** Called after every published push until the returned function is called. */
   onPush(listener: PushListener): () => void;
   /** Flows per second over the last minute. */
   flowsRate(): number;
 }
 
-/** The agent's flow buffer: the ring plus the counters ServerStatus reports. */
-export class FlowStore implements FlowStoreReader {
-  private readonly ring: FlowRing;
-  private readonly rate: FlowRateMeter;
+const SLOT_RECORD = 1;
+const SLOT_OBJECT = 2;
 
-  constructor(options: { capacity?: number; now?: () => number } = {}) {
-    this.ring = new FlowRing({ capacity: options.capacity ?? DEFAULT_BUFFER_CAPACITY });
+export class FlowStore implements FlowStoreReader {
+  readonly capacity: number;
+  private written = 0;
+  private readonly kinds: Uint8Array;
+  private readonly records: Buffer;
+  private readonly replies: Uint8Array;
+  private readonly ifaces: (CapturedInterface | undefined)[];
+  private readonly sources: (Endpoint | undefined)[];
+  private readonly destinations: (Endpoint | undefined)[];
+  private readonly sourceNames: (readonly string[] | undefined)[];
+  private readonly destinationNames: (readonly string[] | undefined)[];
+  private readonly summaries: (string | undefined)[];
+  private readonly objects: (RingEvent | undefined)[];
+  private readonly listeners = new Set<PushListener>();
+  private readonly rate: FlowRateMeter;
+  private build: SlotFlowBuilder | undefined;
+
+  constructor(options: { capacity?: number; now?: () => number; build?: SlotFlowBuilder } = {}) {
+    const capacity = options.capacity ?? DEFAULT_BUFFER_CAPACITY;
+    if (!Number.isSafeInteger(capacity) || capacity < 1) {
+      throw new FlowlensError('FL_CONFIG_INVALID', `flow store capacity must be a positive integer, got ${capacity}`);
+    }
+    this.capacity = capacity;
+    this.kinds = new Uint8Array(capacity);
+    this.records = Buffer.alloc(capacity * RECORD_BYTES);
+    this.replies = new Uint8Array(capacity);
+    this.ifaces = new Array<CapturedInterface | undefined>(capacity).fill(undefined);
+    this.sources = new Array<Endpoint | undefined>(capacity).fill(undefined);
+    this.destinations = new Array<Endpoint | undefined>(capacity).fill(undefined);
+    this.sourceNames = new Array<readonly string[] | undefined>(capacity).fill(undefined);
+    this.destinationNames = new Array<readonly string[] | undefined>(capacity).fill(undefined);
+    this.summaries = new Array<string | undefined>(capacity).fill(undefined);
+    this.objects = new Array<RingEvent | undefined>(capacity).fill(undefined);
     this.rate = new FlowRateMeter(options.now === undefined ? {} : { now: options.now });
+    this.build = options.build;
   }
 
-  get capacity(): number {
-    return this.ring.capacity;
+  /** The builder of L3/L4 flows (set once the parser stage that owns it exists). */
+  setBuilder(build: SlotFlowBuilder): void {
+    this.build = build;
   }
 
   get seen(): number {
-    return this.ring.nextSequence;
-  }
-
-  get size(): number {
-    return this.ring.size;
-  }
-
-  get oldestSequence(): number {
-    return this.ring.oldestSequence;
+    return this.written;
   }
 
   get nextSequence(): number {
-    return this.ring.nextSequence;
+    return this.written;
+  }
+
+  /** Sequence number of the oldest event still held (equals nextSequence when empty). */
+  get oldestSequence(): number {
+    return Math.max(0, this.written - this.capacity);
+  }
+
+  get size(): number {
+    return this.written - this.oldestSequence;
   }
 
   /** Number of registered push listeners (open follow streams). */
   get listenerCount(): number {
-    return this.ring.listenerCount;
+    return this.listeners.size;
+  }
+
+  /**
+   * Holds the L3/L4 record at `source[at, at + RECORD_BYTES)` with what ingest learned of it.
+   * Followers are told at the next publish(), once per batch.
+   */
+  pushRecord(source: Uint8Array, at: number, facts: SlotFacts): number {
+    const sequence = this.written;
+    const index = sequence % this.capacity;
+    this.records.set(source.subarray(at, at + RECORD_BYTES), index * RECORD_BYTES);
+    this.kinds[index] = SLOT_RECORD;
+    this.replies[index] = facts.isReply ? 1 : 0;
+    this.ifaces[index] = facts.iface;
+    this.sources[index] = facts.source;
+    this.destinations[index] = facts.destination;
+    this.sourceNames[index] = facts.sourceNames;
+    this.destinationNames[index] = facts.destinationNames;
+    this.summaries[index] = undefined;
+    this.objects[index] = undefined;
+    this.written = sequence + 1;
+    return sequence;
+  }
+
+  /** Holds a flow built elsewhere (L7 flows); followers are told at the next publish(). */
+  holdFlow(flow: Flow): number {
+    return this.holdObject({ flow });
+  }
+
+  /** Holds a report of events lost before the store; followers are told at the next publish(). */
+  holdLostEvent(lost: LostEvent, time?: Timestamp): number {
+    return this.holdObject(time === undefined ? { lost_events: lost } : { lost_events: lost, time });
+  }
+
+  /** Replaces the Summary of the held record at `sequence` (a TLS ClientHello seen in its payload). */
+  setSummary(sequence: number, summary: string): void {
+    if (sequence >= this.oldestSequence && sequence < this.written) this.summaries[sequence % this.capacity] = summary;
+  }
+
+  /** Tells followers that events were pushed; `flows` of them count towards the flow rate. */
+  publish(flows: number): void {
+    if (flows > 0) this.rate.record(flows);
+    for (const listener of this.listeners) listener();
   }
 
   pushFlow(flow: Flow): void {
-    this.rate.record();
-    this.ring.push({ flow });
+    this.holdFlow(flow);
+    this.publish(1);
   }
 
   pushLostEvent(lost: LostEvent, time?: Timestamp): void {
-    this.ring.push(time === undefined ? { lost_events: lost } : { lost_events: lost, time });
+    this.holdLostEvent(lost, time);
+    this.publish(0);
   }
 
   read(sequence: number): RingRead {
-    return this.ring.read(sequence);
+    if (sequence >= this.written) return { kind: 'pending' };
+    const oldest = this.oldestSequence;
+    if (sequence < oldest) return { kind: 'overtaken', missed: oldest - sequence, resumeAt: oldest };
+    const index = sequence % this.capacity;
+    if (this.kinds[index] === SLOT_OBJECT) return { kind: 'event', event: this.objects[index] as RingEvent };
+    return { kind: 'event', event: { flow: this.flowAt(sequence, index) } };
+  }
+
+  /** The held L3/L4 record at `sequence` (which must be held and be a record) as the builder reads it. */
+  recordSlot(sequence: number): RecordSlot {
+    const index = sequence % this.capacity;
+    return {
+      sequence,
+      records: this.records,
+      recordAt: index * RECORD_BYTES,
+      isReply: this.replies[index] === 1,
+      iface: this.ifaces[index],
+      source: this.sources[index],
+      destination: this.destinations[index],
+      sourceNames: this.sourceNames[index],
+      destinationNames: this.destinationNames[index],
+      summary: this.summaries[index],
+    };
   }
 
   onPush(listener: PushListener): () => void {
-    return this.ring.onPush(listener);
+    // A wrapper makes each registration distinct, so one caller's removal never drops another's.
+    const registration: PushListener = () => listener();
+    this.listeners.add(registration);
+    return () => {
+      this.listeners.delete(registration);
+    };
   }
 
   flowsRate(): number {
     return this.rate.rate();
+  }
+
+  private holdObject(event: RingEvent): number {
+    const sequence = this.written;
+    const index = sequence % this.capacity;
+    this.kinds[index] = SLOT_OBJECT;
+    this.objects[index] = event;
+    this.ifaces[index] = undefined;
+    this.sources[index] = undefined;
+    this.destinations[index] = undefined;
+    this.sourceNames[index] = undefined;
+    this.destinationNames[index] = undefined;
+    this.summaries[index] = undefined;
+    this.written = sequence + 1;
+    return sequence;
+  }
+
+  private flowAt(sequence: number, index: number): Flow {
+    if (this.build === undefined || this.kinds[index] !== SLOT_RECORD) {
+      throw new Error(`flow store slot ${sequence} holds no record or has no builder`);
+    }
+    return this.build(this.recordSlot(sequence));
   }
 }

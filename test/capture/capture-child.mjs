@@ -1,19 +1,23 @@
 // Child process for capture tests that need another privilege set: runs the compiled
-// NativeSource and L3/L4 parser on the interfaces given as arguments, prints one JSON line
+// NativeSource and the L3/L4 ingest on the interfaces given as arguments, prints one JSON line
 // per event ({probe}, {ready}, {flow}, {stopped}) and stops cleanly on SIGTERM.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { NativeSource } = await import(resolve(root, 'dist/src/capture/native-source.js'));
-const { FlowParser } = await import(resolve(root, 'dist/src/parser/flow-parser.js'));
+const { FlowBuilder } = await import(resolve(root, 'dist/src/parser/flow-builder.js'));
+const { RecordIngest } = await import(resolve(root, 'dist/src/parser/record-ingest.js'));
+const { FlowStore } = await import(resolve(root, 'dist/src/store/flow-store.js'));
 const { probeCapabilities } = await import(resolve(root, 'dist/src/native/binding.js'));
 
 const [mode, ...interfaces] = process.argv.slice(2);
 const emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
 emit({ probe: probeCapabilities() });
-let parser;
+const builder = new FlowBuilder({ nodeName: 'child-node', dropReasonNames: new Map() });
+const store = new FlowStore({ capacity: 1 << 16, build: (slot) => builder.build(slot) });
+let ingest;
 const source = new NativeSource({
   session: {
     mode,
@@ -28,16 +32,19 @@ const source = new NativeSource({
   },
   interfaces,
   handlers: {
-    onRecords: (records) => {
-      for (const record of records) {
-        const flow = parser.parse(record);
-        if (flow !== undefined) emit({ flow });
+    onRecords: (buffer, length) => {
+      const before = store.nextSequence;
+      const counts = ingest.ingest(buffer, length);
+      for (let sequence = before; sequence < store.nextSequence; sequence++) {
+        const read = store.read(sequence);
+        if (read.kind === 'event' && 'flow' in read.event) emit({ flow: read.event.flow });
       }
+      return counts;
     },
     onLost: () => {},
   },
 });
-parser = new FlowParser({ nodeName: 'child-node', interfaces: source, dropReasonNames: new Map() });
+ingest = new RecordIngest({ store, builder, interfaces: source });
 
 process.on('SIGTERM', async () => {
   await source.stop();

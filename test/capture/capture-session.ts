@@ -1,7 +1,9 @@
 import { NativeSource } from '../../src/capture/native-source.js';
 import type { CaptureMode } from '../../src/capture/mode.js';
 import { dropReasonNames, type SessionConfig } from '../../src/native/binding.js';
-import { FlowParser } from '../../src/parser/flow-parser.js';
+import { FlowBuilder } from '../../src/parser/flow-builder.js';
+import { RecordIngest } from '../../src/parser/record-ingest.js';
+import { FlowStore } from '../../src/store/flow-store.js';
 import type { Flow } from '../../src/proto/flow.js';
 
 // A NativeSource wired to the L3/L4 parser the way the agent wires them, collecting flows.
@@ -30,27 +32,35 @@ export function sessionConfig(mode: CaptureMode, overrides: Partial<SessionConfi
   };
 }
 
+// Flows are copied out as they are stored, so the store only needs to hold one batch.
+const STORE_CAPACITY = 1 << 16;
+
 export function captureSession(config: SessionConfig, interfaces: readonly string[], scanIntervalMs?: number): CaptureSession {
   const session: CaptureSession = { source: undefined as unknown as NativeSource, flows: [], lost: 0 };
   const names = config.mode === 'tracer' ? dropReasonNames() : new Map<number, string>();
-  let parser: FlowParser | undefined;
+  const builder = new FlowBuilder({ nodeName: 'test-node', dropReasonNames: names });
+  const store = new FlowStore({ capacity: STORE_CAPACITY, build: (slot) => builder.build(slot) });
+  let ingest: RecordIngest | undefined;
   session.source = new NativeSource({
     session: config,
     interfaces,
     scanIntervalMs,
     handlers: {
-      onRecords: (records) => {
-        for (const record of records) {
-          const flow = parser?.parse(record);
-          if (flow !== undefined) session.flows.push(flow);
+      onRecords: (buffer, length) => {
+        const before = store.nextSequence;
+        const counts = ingest!.ingest(buffer, length);
+        for (let sequence = before; sequence < store.nextSequence; sequence++) {
+          const read = store.read(sequence);
+          if (read.kind === 'event' && 'flow' in read.event) session.flows.push(read.event.flow);
         }
+        return counts;
       },
       onLost: (count) => {
         session.lost += count;
       },
     },
   });
-  parser = new FlowParser({ nodeName: 'test-node', interfaces: session.source, dropReasonNames: names });
+  ingest = new RecordIngest({ store, builder, interfaces: session.source });
   return session;
 }
 

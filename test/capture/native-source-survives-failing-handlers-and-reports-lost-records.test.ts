@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NativeSource } from '../../src/capture/native-source.js';
-import type { NativeRecord } from '../../src/native/records.js';
+import { decodeRecords, type NativeRecord } from '../../src/native/records.js';
 import { createPodPair, type PodPair } from '../helpers/netns.js';
 import { sessionConfig, until } from './capture-session.js';
 import { ping } from './pod-traffic.js';
@@ -51,10 +51,12 @@ describe('NativeSource poll loop', () => {
       session: sessionConfig('tracer'),
       interfaces: [pair.hostIfA, pair.hostIfB],
       handlers: {
-        onRecords: (records) => {
+        onRecords: (buffer, length) => {
           calls++;
           if (calls === 1) throw new Error('handler failure on purpose');
-          seen.push(...records);
+          const before = seen.length;
+          const malformedBytes = decodeRecords(buffer, length, (record) => seen.push(record));
+          return { records: seen.length - before, malformedBytes };
         },
         onLost: () => {},
       },
@@ -83,7 +85,10 @@ describe('NativeSource poll loop', () => {
       session: sessionConfig('tracer', { aggregate: false, ringBytes: 64 << 10 }),
       interfaces: [pair.hostIfA, pair.hostIfB],
       handlers: {
-        onRecords: () => busyWait(50),
+        onRecords: () => {
+          busyWait(50);
+          return { records: 0, malformedBytes: 0 };
+        },
         onLost: (count) => {
           lostReported += count;
         },

@@ -4,7 +4,9 @@ import { EndpointResolver } from '../../src/enrich/endpoint-resolver.js';
 import { hostAddresses } from '../../src/enrich/host-addresses.js';
 import { KubernetesEnricher } from '../../src/enrich/kubernetes-enricher.js';
 import { dropReasonNames } from '../../src/native/binding.js';
-import { FlowParser } from '../../src/parser/flow-parser.js';
+import { FlowBuilder } from '../../src/parser/flow-builder.js';
+import { RecordIngest } from '../../src/parser/record-ingest.js';
+import { FlowStore } from '../../src/store/flow-store.js';
 import type { Flow } from '../../src/proto/flow.js';
 import { sessionConfig, until } from '../capture/capture-session.js';
 import { tcpExchange, udpExchange } from '../capture/pod-traffic.js';
@@ -41,23 +43,26 @@ describe('captured pod traffic', () => {
     await kubernetes.start();
     const endpoints = new EndpointResolver({ hostAddresses: hostAddresses(), pods: kubernetes });
 
-    let parser: FlowParser | undefined;
+    const builder = new FlowBuilder({ nodeName: 'test-node', dropReasonNames: dropReasonNames() });
+    const store = new FlowStore({ capacity: 1 << 16, build: (slot) => builder.build(slot) });
+    let ingest: RecordIngest | undefined;
     source = new NativeSource({
       session: sessionConfig('tracer'),
       interfaces: [pair.hostIfA, pair.hostIfB],
       handlers: {
-        onRecords: (records) => {
-          for (const record of records) {
-            const flow = parser?.parse(record);
-            if (flow === undefined) continue;
-            endpoints.enrich(flow);
-            flows.push(flow);
+        onRecords: (buffer, length) => {
+          const before = store.nextSequence;
+          const counts = ingest!.ingest(buffer, length);
+          for (let sequence = before; sequence < store.nextSequence; sequence++) {
+            const read = store.read(sequence);
+            if (read.kind === 'event' && 'flow' in read.event) flows.push(read.event.flow);
           }
+          return counts;
         },
         onLost: () => {},
       },
     });
-    parser = new FlowParser({ nodeName: 'test-node', interfaces: source, dropReasonNames: dropReasonNames() });
+    ingest = new RecordIngest({ store, builder, interfaces: source, endpoints });
     await source.start();
   });
 

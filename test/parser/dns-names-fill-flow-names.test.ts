@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlowParser } from '../../src/parser/flow-parser.js';
+import { RecordFlows } from '../helpers/record-flows.js';
 import { DnsNameCache } from '../../src/parser/l7/dns-name-cache.js';
 import { interfaces, record, TEST_TIME_NS } from '../helpers/records.js';
 
@@ -7,7 +7,7 @@ describe('DNS names on L3/L4 flows', () => {
   it('fills source_names and destination_names from names learned from DNS answers', () => {
     const names = new DnsNameCache();
     names.record('198.18.0.2', 'api.example.com.', 30, TEST_TIME_NS - 1_000_000_000n);
-    const parser = new FlowParser({
+    const parser = new RecordFlows({
       nodeName: 'node-a',
       interfaces: interfaces(),
       dropReasonNames: new Map(),

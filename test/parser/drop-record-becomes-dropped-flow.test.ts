@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { FlowParser } from '../../src/parser/flow-parser.js';
+import { RecordFlows } from '../helpers/record-flows.js';
 import { KERNEL_TO_HUBBLE_DROP_REASON, HUBBLE_DROP_REASON_NUMBERS } from '../../src/parser/drop-reason.js';
 import { DROP_REASONS } from '../../src/proto/flow.js';
 import { PROTOS_DIR } from '../../src/proto/load.js';
@@ -16,8 +16,8 @@ const KERNEL_NAMES = new Map([
   [64, 'QDISC_DROP'],
 ]);
 
-function parser(): FlowParser {
-  return new FlowParser({
+function parser(): RecordFlows {
+  return new RecordFlows({
     nodeName: 'node-a',
     interfaces: interfaces({ index: 2, name: 'eth0', role: 'network' }),
     dropReasonNames: KERNEL_NAMES,

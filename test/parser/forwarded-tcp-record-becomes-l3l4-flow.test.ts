@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FlowParser } from '../../src/parser/flow-parser.js';
+import { RecordFlows } from '../helpers/record-flows.js';
 import { TCP_SYN } from '../../src/parser/tcp-flags.js';
 import { interfaces, record } from '../helpers/records.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function parser(): FlowParser {
-  return new FlowParser({
+function parser(): RecordFlows {
+  return new RecordFlows({
     nodeName: 'node-a',
     interfaces: interfaces({ index: 7, name: 'vethpod1', role: 'endpoint' }),
     dropReasonNames: new Map(),
@@ -64,6 +64,6 @@ describe('forwarded TCP record', () => {
     expect(p.parse(record({ kind: 'sock', reason: 'none' }))).toBeUndefined();
     expect(p.parse(record({ kind: 'tls', reason: 'none', pid: 42, aux: 1 }))).toBeUndefined();
     expect(p.parse(record())).toBeDefined();
-    expect(p.stats()).toStrictEqual({ forwarded: 1, dropped: 0, ignored: 2 });
+    expect(p.ingest.stats()).toStrictEqual({ forwarded: 1, dropped: 0, ignored: 2, l7: 0, malformedBytes: 0 });
   });
 });

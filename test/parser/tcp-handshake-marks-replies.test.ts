@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FlowParser } from '../../src/parser/flow-parser.js';
+import { RecordFlows } from '../helpers/record-flows.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/parser/tcp-flags.js';
 import { interfaces, record, reverse } from '../helpers/records.js';
 
 // Pod A (198.18.0.1, behind host veth 7) connects to pod B (198.18.0.2, behind host veth 8).
 // Every packet is seen twice: leaving A at TC ingress of 7, reaching B at TC egress of 8.
-function parser(): FlowParser {
-  return new FlowParser({
+function parser(): RecordFlows {
+  return new RecordFlows({
     nodeName: 'node-a',
     interfaces: interfaces(
       { index: 7, name: 'vetha', role: 'endpoint' },
@@ -19,7 +19,7 @@ function parser(): FlowParser {
 
 const client = record({ sourcePort: 40000, destinationPort: 8080 });
 
-function seen(p: FlowParser, fromClient: boolean, tcpFlags: number) {
+function seen(p: RecordFlows, fromClient: boolean, tcpFlags: number) {
   const packet = fromClient ? record({ ...client, tcpFlags }) : reverse(client, { tcpFlags });
   const out = p.parse({ ...packet, ifindex: fromClient ? 7 : 8, direction: 'ingress' });
   const into = p.parse({ ...packet, ifindex: fromClient ? 8 : 7, direction: 'egress' });

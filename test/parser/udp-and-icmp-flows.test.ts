@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FlowParser } from '../../src/parser/flow-parser.js';
+import { RecordFlows } from '../helpers/record-flows.js';
 import { interfaces, record, reverse } from '../helpers/records.js';
 
-function parser(): FlowParser {
-  return new FlowParser({
+function parser(): RecordFlows {
+  return new RecordFlows({
     nodeName: 'node-a',
     interfaces: interfaces({ index: 7, name: 'eth0', role: 'network' }),
     dropReasonNames: new Map(),

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { SeenNamespaces } from '../../src/server/seen-namespaces.js';
-import { makeFlow } from '../helpers/flows.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -16,9 +15,11 @@ describe('namespaces seen in flows', () => {
   it('records both ends of a flow with this node\'s cluster, and nothing for an end without a namespace', () => {
     const time = clock();
     const seen = new SeenNamespaces({ clusterName: 'eu', now: time.now });
-    seen.seeEndpointsOf(makeFlow({ source: { namespace: 'shop', cluster_name: 'other' }, destination: { namespace: 'kube-system' } }));
-    seen.seeEndpointsOf(makeFlow({ source: {}, destination: { namespace: '' } }));
-    seen.seeEndpointsOf(makeFlow({ source: undefined, destination: { namespace: 'shop' } }));
+    seen.see('shop');
+    seen.see('kube-system');
+    seen.see(undefined);
+    seen.see('');
+    seen.see('shop');
     expect(names(seen)).toEqual(['eu/shop', 'eu/kube-system']);
   });
 
