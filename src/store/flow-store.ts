@@ -136,10 +136,10 @@ export class FlowStore implements FlowStoreReader {
    * Holds the L3/L4 record at `source[at, at + RECORD_BYTES)` with what ingest learned of it.
    * Followers are told at the next publish(), once per batch.
    */
-  pushRecord(source: Uint8Array, at: number, facts: SlotFacts): number {
+  pushRecord(source: Buffer, at: number, facts: SlotFacts): number {
     const sequence = this.written;
     const index = sequence % this.capacity;
-    this.records.set(source.subarray(at, at + RECORD_BYTES), index * RECORD_BYTES);
+    source.copy(this.records, index * RECORD_BYTES, at, at + RECORD_BYTES);
     this.kinds[index] = SLOT_RECORD;
     this.replies[index] = facts.isReply ? 1 : 0;
     this.ifaces[index] = facts.iface;
