@@ -54,9 +54,9 @@ export function createFlowPipeline(options: FlowPipelineOptions): FlowPipeline {
     ...(options.connectionTableSize === undefined ? {} : { connectionTableSize: options.connectionTableSize }),
     ...(options.netnsInode === undefined ? {} : { netnsInode: options.netnsInode }),
     sink: {
-      onRecordFlow(sequence) {
+      onRecordFlow(_buf, _at, facts, sequence) {
+        seeEndpoints(facts.source, facts.destination);
         const slot = store.recordSlot(sequence);
-        seeEndpoints(slot.source, slot.destination);
         metrics.processFlow(builder.build(slot));
       },
       onFlow(flow) {

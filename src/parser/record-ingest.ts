@@ -55,8 +55,8 @@ export interface NameLookup {
 
 /** What ingest hands on for every flow it stores (metrics, namespaces seen). */
 export interface IngestedFlowSink {
-  /** An L3/L4 flow now held at `sequence`. */
-  onRecordFlow(sequence: number): void;
+  /** An L3/L4 flow now held at `sequence`: its record at `buf[at]` and what ingest learned of it. */
+  onRecordFlow(buf: Buffer, at: number, facts: Readonly<SlotFacts>, sequence: number): void;
   /** An L7 flow (also held in the store). */
   onFlow(flow: Flow): void;
 }
@@ -210,7 +210,7 @@ export class RecordIngest {
     facts.sourceNames = namesOrUndefined(names, tuple.source);
     facts.destinationNames = namesOrUndefined(names, tuple.destination);
     const sequence = store.pushRecord(buf, at, facts);
-    sink?.onRecordFlow(sequence);
+    sink?.onRecordFlow(buf, at, facts, sequence);
     return sequence;
   }
 }
