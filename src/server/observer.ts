@@ -6,14 +6,14 @@ import type {
   EventsRequest,
   GetAgentEventsResponse,
   GetFlowsRequest,
-  GetFlowsResponse,
   GetNamespacesResponse,
   Namespace,
   ServerStatusResponse,
 } from '../proto/observer.js';
-import { FlowReader, type ReaderItem } from '../store/flow-reader.js';
+import { FlowReader } from '../store/flow-reader.js';
 import type { FlowStoreReader } from '../store/flow-store.js';
 import { compileFieldMask, type FlowMask } from './field-mask.js';
+import { getFlowsResponseBytes } from './flow-response.js';
 import { toGrpcError, unimplemented } from './status.js';
 import { StreamRegistry } from './stream-registry.js';
 
@@ -62,14 +62,6 @@ export function createObserverService(options: ObserverOptions): ObserverService
     call.sendMetadata(metadata);
   }
 
-  function toResponse(item: ReaderItem, mask: FlowMask | undefined): GetFlowsResponse {
-    if ('flow' in item) {
-      const { flow } = item;
-      return { flow: mask === undefined ? flow : mask(flow), node_name: flow.node_name || nodeName, time: flow.time ?? {} };
-    }
-    return { lost_events: item.lost_events, node_name: nodeName, time: item.time };
-  }
-
   function openReader(request: GetFlowsRequest): { reader: FlowReader; mask: FlowMask | undefined } {
     if (request.first === true && request.follow === true) {
       throw new FlowlensError('FL_BAD_REQUEST', 'first cannot be combined with follow');
@@ -94,7 +86,7 @@ export function createObserverService(options: ObserverOptions): ObserverService
 
   // Streams one GetFlows call: writes until the reader waits or the transport pushes back,
   // resumes on 'drain' or on the next push into the store.
-  function getFlows(call: StreamCall<GetFlowsRequest, GetFlowsResponse>): void {
+  function getFlows(call: StreamCall<GetFlowsRequest, Buffer>): void {
     sendVersion(call);
     let opened: { reader: FlowReader; mask: FlowMask | undefined };
     try {
@@ -122,7 +114,7 @@ export function createObserverService(options: ObserverOptions): ObserverService
           }
           // Past the stream's small high-water mark, keep a bounded queue of responses so a
           // follower gets many per event-loop turn while capture keeps the loop busy.
-          if (!call.write(toResponse(step, mask)) && call.writableLength >= MAX_QUEUED_RESPONSES) {
+          if (!call.write(getFlowsResponseBytes(step, store, mask, nodeName)) && call.writableLength >= MAX_QUEUED_RESPONSES) {
             awaitingDrain = true;
             call.once('drain', () => {
               awaitingDrain = false;

@@ -14,6 +14,11 @@ export interface FlowStoreReader {
   readonly oldestSequence: number;
   readonly nextSequence: number;
   read(sequence: number): RingRead;
+  /**
+   * The protobuf (flow.Flow) encoding of the flow read at `sequence`: encoded once per held
+   * flow and shared by every reader, dropped when the flow's slot is overwritten.
+   */
+  flowBytes(sequence: number, flow: Flow): Buffer;
   onPush(listener: PushListener): () => void;
   /** Flows per second over the last minute. */
   flowsRate(): number;
@@ -65,6 +70,10 @@ export class FlowStore implements FlowStoreReader {
 
   read(sequence: number): RingRead {
     return this.ring.read(sequence);
+  }
+
+  flowBytes(sequence: number, flow: Flow): Buffer {
+    return this.ring.flowBytes(sequence, flow);
   }
 
   onPush(listener: PushListener): () => void {

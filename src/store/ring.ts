@@ -1,5 +1,6 @@
 import { FlowlensError } from '../errors.js';
 import type { Flow, LostEvent, Timestamp } from '../proto/flow.js';
+import { encodeFlow } from '../proto/flow-encoder.js';
 
 /** What the ring holds, in arrival order: a flow, or a report of events lost before the ring. */
 export type RingEvent = { flow: Flow } | { lost_events: LostEvent; time?: Timestamp };
@@ -19,10 +20,15 @@ export type PushListener = () => void;
  * pushed). Readers keep their own position; a reader whose position was overwritten learns how
  * many events it missed instead of reading newer data in their place. Listeners are told
  * synchronously after every push, so followers never poll.
+ *
+ * Each slot also caches the protobuf encoding of its flow, made by the first reader that asks
+ * and shared by every later one; it goes with the slot when the slot is overwritten, so the
+ * cache holds at most one encoding per held flow.
  */
 export class FlowRing {
   readonly capacity: number;
   private readonly slots: (RingEvent | undefined)[];
+  private readonly encoded: (Buffer | undefined)[];
   private written = 0;
   private readonly listeners = new Set<PushListener>();
 
@@ -32,6 +38,7 @@ export class FlowRing {
     }
     this.capacity = options.capacity;
     this.slots = new Array<RingEvent | undefined>(options.capacity);
+    this.encoded = new Array<Buffer | undefined>(options.capacity);
   }
 
   /** Total events ever pushed; also the sequence number the next push gets. */
@@ -54,7 +61,9 @@ export class FlowRing {
   }
 
   push(event: RingEvent): void {
-    this.slots[this.written % this.capacity] = event;
+    const index = this.written % this.capacity;
+    this.slots[index] = event;
+    this.encoded[index] = undefined;
     this.written += 1;
     for (const listener of [...this.listeners]) listener();
   }
@@ -64,6 +73,17 @@ export class FlowRing {
     const oldest = this.oldestSequence;
     if (sequence < oldest) return { kind: 'overtaken', missed: oldest - sequence, resumeAt: oldest };
     return { kind: 'event', event: this.slots[sequence % this.capacity] as RingEvent };
+  }
+
+  /**
+   * The flow.Flow encoding of `flow`, the flow held at `sequence` (as read()), encoded on the
+   * first call and cached with the slot. A sequence no longer (or not yet) held is encoded
+   * without caching.
+   */
+  flowBytes(sequence: number, flow: Flow): Buffer {
+    if (sequence < this.oldestSequence || sequence >= this.written) return encodeFlow(flow);
+    const index = sequence % this.capacity;
+    return (this.encoded[index] ??= encodeFlow(flow));
   }
 
   /** Calls `listener` after every push until the returned function is called. */
