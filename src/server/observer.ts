@@ -21,7 +21,6 @@ const log = moduleLogger('observer');
 
 export const SERVER_VERSION_METADATA_KEY = 'hubble-server-version';
 const NS_PER_MS = 1_000_000;
-const MAX_QUEUED_RESPONSES = 256;
 
 export interface ObserverOptions {
   store: FlowStoreReader;
@@ -84,8 +83,11 @@ export function createObserverService(options: ObserverOptions): ObserverService
     return { reader, mask };
   }
 
-  // Streams one GetFlows call: writes until the reader waits or the transport pushes back,
-  // resumes on 'drain' or on the next push into the store.
+  // Streams one GetFlows call: writes until the reader waits or the call pushes back, resumes
+  // on 'drain' or on the next push into the store. A call pushes back once its write window
+  // (./write-window.ts) and its writable's high-water mark are full, so a client that stops
+  // reading holds a bounded number of responses and its reader stops pulling from the store;
+  // when the store overtakes it, the reader reports the loss with the exact count.
   function getFlows(call: StreamCall<GetFlowsRequest, Buffer>): void {
     sendVersion(call);
     let opened: { reader: FlowReader; mask: FlowMask | undefined };
@@ -112,9 +114,7 @@ export function createObserverService(options: ObserverOptions): ObserverService
             call.end();
             return;
           }
-          // Past the stream's small high-water mark, keep a bounded queue of responses so a
-          // follower gets many per event-loop turn while capture keeps the loop busy.
-          if (!call.write(getFlowsResponseBytes(step, store, mask, nodeName)) && call.writableLength >= MAX_QUEUED_RESPONSES) {
+          if (!call.write(getFlowsResponseBytes(step, store, mask, nodeName))) {
             awaitingDrain = true;
             call.once('drain', () => {
               awaitingDrain = false;
