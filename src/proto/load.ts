@@ -55,7 +55,19 @@ interface HubblePackages {
 // Client constructors for tests and tools; servers use the service definitions below.
 export const hubbleProtos = grpc.loadPackageDefinition(packageDefinition) as unknown as HubblePackages;
 
-export const observerService: grpc.ServiceDefinition = hubbleProtos.observer.Observer.service;
+/** Passes a response the handler encoded itself (a Buffer) to grpc-js unchanged. */
+function preEncoded(value: unknown): Buffer {
+  if (!Buffer.isBuffer(value)) throw new TypeError('this method writes pre-encoded responses (Buffer)');
+  return value;
+}
+
+// GetFlows writes its responses as bytes (src/server/flow-response.ts); clients keep the
+// loaded definition, which decodes them as usual.
+const loadedObserver = hubbleProtos.observer.Observer.service;
+export const observerService: grpc.ServiceDefinition = {
+  ...loadedObserver,
+  GetFlows: { ...loadedObserver['GetFlows']!, responseSerialize: preEncoded },
+};
 export const peerService: grpc.ServiceDefinition = hubbleProtos.peer.Peer.service;
 export const healthService: grpc.ServiceDefinition = hubbleProtos.grpc.health.v1.Health.service;
 

@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { FlowlensError } from '../errors.js';
 import { moduleLogger } from '../log.js';
 import { rejectUndecodableRequests } from './undecodable-requests.js';
+import { writeWindowInterceptor } from './write-window.js';
 
 const log = moduleLogger('listeners');
 
@@ -35,6 +36,8 @@ export const KEEPALIVE_TIMEOUT_MS = 20_000;
 export const MAX_CONNECTION_IDLE_MS = 15 * 60_000;
 
 export const GRPC_SERVER_LIMITS: grpc.ServerOptions = {
+  // Also bounds what a server stream holds for a client that stops reading.
+  interceptors: [writeWindowInterceptor()],
   'grpc.max_receive_message_length': MAX_RECEIVE_MESSAGE_BYTES,
   'grpc.max_send_message_length': MAX_SEND_MESSAGE_BYTES,
   'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS,

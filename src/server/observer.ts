@@ -6,14 +6,14 @@ import type {
   EventsRequest,
   GetAgentEventsResponse,
   GetFlowsRequest,
-  GetFlowsResponse,
   GetNamespacesResponse,
   Namespace,
   ServerStatusResponse,
 } from '../proto/observer.js';
-import { FlowReader, type ReaderItem } from '../store/flow-reader.js';
+import { FlowReader } from '../store/flow-reader.js';
 import type { FlowStoreReader } from '../store/flow-store.js';
 import { compileFieldMask, type FlowMask } from './field-mask.js';
+import { getFlowsResponseBytes } from './flow-response.js';
 import { toGrpcError, unimplemented } from './status.js';
 import { StreamRegistry } from './stream-registry.js';
 
@@ -21,7 +21,6 @@ const log = moduleLogger('observer');
 
 export const SERVER_VERSION_METADATA_KEY = 'hubble-server-version';
 const NS_PER_MS = 1_000_000;
-const MAX_QUEUED_RESPONSES = 256;
 
 export interface ObserverOptions {
   store: FlowStoreReader;
@@ -62,14 +61,6 @@ export function createObserverService(options: ObserverOptions): ObserverService
     call.sendMetadata(metadata);
   }
 
-  function toResponse(item: ReaderItem, mask: FlowMask | undefined): GetFlowsResponse {
-    if ('flow' in item) {
-      const { flow } = item;
-      return { flow: mask === undefined ? flow : mask(flow), node_name: flow.node_name || nodeName, time: flow.time ?? {} };
-    }
-    return { lost_events: item.lost_events, node_name: nodeName, time: item.time };
-  }
-
   function openReader(request: GetFlowsRequest): { reader: FlowReader; mask: FlowMask | undefined } {
     if (request.first === true && request.follow === true) {
       throw new FlowlensError('FL_BAD_REQUEST', 'first cannot be combined with follow');
@@ -92,9 +83,12 @@ export function createObserverService(options: ObserverOptions): ObserverService
     return { reader, mask };
   }
 
-  // Streams one GetFlows call: writes until the reader waits or the transport pushes back,
-  // resumes on 'drain' or on the next push into the store.
-  function getFlows(call: StreamCall<GetFlowsRequest, GetFlowsResponse>): void {
+  // Streams one GetFlows call: writes until the reader waits or the call pushes back, resumes
+  // on 'drain' or on the next push into the store. A call pushes back once its write window
+  // (./write-window.ts) and its writable's high-water mark are full, so a client that stops
+  // reading holds a bounded number of responses and its reader stops pulling from the store;
+  // when the store overtakes it, the reader reports the loss with the exact count.
+  function getFlows(call: StreamCall<GetFlowsRequest, Buffer>): void {
     sendVersion(call);
     let opened: { reader: FlowReader; mask: FlowMask | undefined };
     try {
@@ -120,9 +114,7 @@ export function createObserverService(options: ObserverOptions): ObserverService
             call.end();
             return;
           }
-          // Past the stream's small high-water mark, keep a bounded queue of responses so a
-          // follower gets many per event-loop turn while capture keeps the loop busy.
-          if (!call.write(toResponse(step, mask)) && call.writableLength >= MAX_QUEUED_RESPONSES) {
+          if (!call.write(getFlowsResponseBytes(step, store, mask, nodeName))) {
             awaitingDrain = true;
             call.once('drain', () => {
               awaitingDrain = false;

@@ -17,7 +17,8 @@ export interface FlowReadRequest {
   passStoredLostEvents: boolean;
 }
 
-export type ReaderItem = { flow: Flow } | { lost_events: LostEvent; time: Timestamp };
+/** A flow carries its store sequence number, the key of its shared encoding (FlowStoreReader.flowBytes). */
+export type ReaderItem = { flow: Flow; sequence: number } | { lost_events: LostEvent; time: Timestamp };
 
 /** `wait`: nothing to read now, a push will bring more (follow only). `done`: the read is complete. */
 export type ReaderStep = ReaderItem | 'wait' | 'done';
@@ -56,6 +57,7 @@ export class FlowReader {
           time: timestampFromMs(this.now()),
         };
       }
+      const sequence = this.position;
       this.position += 1;
       const { event } = read;
       if ('lost_events' in event) {
@@ -72,7 +74,7 @@ export class FlowReader {
       }
       if (!request.matches(flow)) continue;
       this.sent += 1;
-      return { flow };
+      return { flow, sequence };
     }
   }
 

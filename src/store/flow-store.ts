@@ -2,6 +2,7 @@ import type { CapturedInterface } from '../capture/source.js';
 import { FlowlensError } from '../errors.js';
 import { RECORD_BYTES } from '../native/records.js';
 import type { Endpoint, Flow, LostEvent, Timestamp } from '../proto/flow.js';
+import { encodeFlow } from '../proto/flow-encoder.js';
 import { FlowRateMeter } from './flow-rate.js';
 
 export const DEFAULT_BUFFER_CAPACITY = 4095;
@@ -11,7 +12,8 @@ export const DEFAULT_BUFFER_CAPACITY = 4095;
 // verbatim into one preallocated buffer, plus what ingest learned about it (is_reply, the
 // interface, both endpoints and their DNS names, as shared references: the enrichment index
 // as it was at capture). Its `Flow` is built only when a reader asks for it. L7 flows and
-// lost-event reports are rarer and are held as objects. A reader whose position was
+// lost-event reports are rarer and are held as objects. Each slot also caches the protobuf
+// encoding of its flow, made for the first reader that asks and shared by every later one. A reader whose position was
 // overwritten learns how many events it missed instead of reading newer data in their place.
 
 /** What ingest learned about an L3/L4 record, stored beside its bytes. */
@@ -59,6 +61,11 @@ export interface FlowStoreReader {
   readonly oldestSequence: number;
   readonly nextSequence: number;
   read(sequence: number): RingRead;
+  /**
+   * The protobuf (flow.Flow) encoding of the flow read at `sequence`: encoded once per held
+   * flow and shared by every reader, dropped when the flow's slot is overwritten.
+   */
+  flowBytes(sequence: number, flow: Flow): Buffer;
   /** Called after every published push until the returned function is called. */
   onPush(listener: PushListener): () => void;
   /** Flows per second over the last minute. */
@@ -81,6 +88,7 @@ export class FlowStore implements FlowStoreReader {
   private readonly destinationNames: (readonly string[] | undefined)[];
   private readonly summaries: (string | undefined)[];
   private readonly objects: (RingEvent | undefined)[];
+  private readonly encoded: (Buffer | undefined)[];
   private readonly listeners = new Set<PushListener>();
   private readonly rate: FlowRateMeter;
   private build: SlotFlowBuilder | undefined;
@@ -101,6 +109,7 @@ export class FlowStore implements FlowStoreReader {
     this.destinationNames = new Array<readonly string[] | undefined>(capacity).fill(undefined);
     this.summaries = new Array<string | undefined>(capacity).fill(undefined);
     this.objects = new Array<RingEvent | undefined>(capacity).fill(undefined);
+    this.encoded = new Array<Buffer | undefined>(capacity).fill(undefined);
     this.rate = new FlowRateMeter(options.now === undefined ? {} : { now: options.now });
     this.build = options.build;
   }
@@ -149,6 +158,7 @@ export class FlowStore implements FlowStoreReader {
     this.destinationNames[index] = facts.destinationNames;
     this.summaries[index] = undefined;
     this.objects[index] = undefined;
+    this.encoded[index] = undefined;
     this.written = sequence + 1;
     return sequence;
   }
@@ -165,7 +175,10 @@ export class FlowStore implements FlowStoreReader {
 
   /** Replaces the Summary of the held record at `sequence` (a TLS ClientHello seen in its payload). */
   setSummary(sequence: number, summary: string): void {
-    if (sequence >= this.oldestSequence && sequence < this.written) this.summaries[sequence % this.capacity] = summary;
+    if (sequence < this.oldestSequence || sequence >= this.written) return;
+    const index = sequence % this.capacity;
+    this.summaries[index] = summary;
+    this.encoded[index] = undefined;
   }
 
   /** Tells followers that events were pushed; `flows` of them count towards the flow rate. */
@@ -191,6 +204,12 @@ export class FlowStore implements FlowStoreReader {
     const index = sequence % this.capacity;
     if (this.kinds[index] === SLOT_OBJECT) return { kind: 'event', event: this.objects[index] as RingEvent };
     return { kind: 'event', event: { flow: this.flowAt(sequence, index) } };
+  }
+
+  flowBytes(sequence: number, flow: Flow): Buffer {
+    if (sequence < this.oldestSequence || sequence >= this.written) return encodeFlow(flow);
+    const index = sequence % this.capacity;
+    return (this.encoded[index] ??= encodeFlow(flow));
   }
 
   /** The held L3/L4 record at `sequence` (which must be held and be a record) as the builder reads it. */
@@ -234,6 +253,7 @@ export class FlowStore implements FlowStoreReader {
     this.sourceNames[index] = undefined;
     this.destinationNames[index] = undefined;
     this.summaries[index] = undefined;
+    this.encoded[index] = undefined;
     this.written = sequence + 1;
     return sequence;
   }

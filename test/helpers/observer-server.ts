@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { GetFlowsRequest, GetFlowsResponse } from '../../src/proto/observer.js';
 import { hubbleProtos, observerService } from '../../src/proto/load.js';
 import { createObserverService, type ObserverOptions, type ObserverService } from '../../src/server/observer.js';
+import { writeWindowInterceptor } from '../../src/server/write-window.js';
 import { FlowStore } from '../../src/store/flow-store.js';
 import { TEST_NODE_NAME } from './flows.js';
 
@@ -34,7 +35,8 @@ export async function startObserver(
   });
   const serverCalls: grpc.ServerWritableStream<unknown, unknown>[] = [];
   const getFlows = observer.handlers.GetFlows as grpc.handleServerStreamingCall<unknown, unknown>;
-  const server = new grpc.Server();
+  // Streams written as the agent writes them (src/server/listeners.ts).
+  const server = new grpc.Server({ interceptors: [writeWindowInterceptor()] });
   server.addService(observerService, {
     ...observer.handlers,
     GetFlows: (call: grpc.ServerWritableStream<unknown, unknown>) => {
