@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { isDnsTypeName } from '../parser/l7/dns-names.js';
 import { BatchedCounter } from './batched-counter.js';
+import { BoundedHistogram } from './bounded-histogram.js';
 import { ContextLabels } from './context-options.js';
 import { DNS_RCODE_NAMES } from './dns-rcode-names.js';
 import type { FlowMetricHandler } from './flow-metric-handler.js';
@@ -18,6 +19,7 @@ const OTHER = 'other';
 const UNKNOWN_TYPE = 'Unknown';
 const IPS_RETURNED: readonly string[] = Array.from({ length: MAX_IPS_RETURNED_LABEL + 1 }, (_, n) => String(n));
 const TOO_MANY_IPS = `>${MAX_IPS_RETURNED_LABEL}`;
+const NANOSECONDS_PER_SECOND = 1e9;
 
 function typeLabel(type: string): string {
   return isDnsTypeName(type) ? type : UNKNOWN_TYPE;
@@ -44,15 +46,19 @@ export interface DnsOptions {
  * hubble_dns_queries_total and hubble_dns_responses_total{rcode,qtypes,ips_returned}, and
  * hubble_dns_response_types_total{type,qtypes}, after the context labels (and with `query`
  * last when asked). A flow is a response when is_reply is true; a dropped query is counted
- * with rcode "Policy denied", as Hubble does.
+ * with rcode "Policy denied", as Hubble does. flowlens adds
+ * flowlens_dns_response_duration_seconds{rcode,qtypes}: the time from a query to its answer,
+ * for answers whose query was seen (Hubble has no DNS latency metric).
  */
 export class DnsHandler implements FlowMetricHandler {
   readonly name = 'dns';
   private queries!: BatchedCounter;
   private responses!: BatchedCounter;
   private responseTypes!: BatchedCounter;
+  private duration!: BoundedHistogram;
   private readonly messageValues: string[];
   private readonly typeValues: string[];
+  private readonly durationValues: string[];
   private readonly at: number;
 
   constructor(
@@ -63,6 +69,7 @@ export class DnsHandler implements FlowMetricHandler {
     const query = options.query ? 1 : 0;
     this.messageValues = new Array<string>(this.at + 3 + query).fill('');
     this.typeValues = new Array<string>(this.at + 2 + query).fill('');
+    this.durationValues = new Array<string>(this.at + 2).fill('');
   }
 
   init(registry: Registry, limit: SeriesLimit): void {
@@ -74,6 +81,13 @@ export class DnsHandler implements FlowMetricHandler {
       name: 'hubble_dns_response_types_total',
       help: 'Number of DNS response records observed, by record type',
       labelNames: [...this.context.names, 'type', 'qtypes', ...query],
+      registry,
+      limit,
+    });
+    this.duration = new BoundedHistogram({
+      name: 'flowlens_dns_response_duration_seconds',
+      help: 'Time from a DNS query to its answer, in seconds',
+      labelNames: [...this.context.names, 'rcode', 'qtypes'],
       registry,
       limit,
     });
@@ -106,6 +120,12 @@ export class DnsHandler implements FlowMetricHandler {
       for (const type of dns.rrtypes ?? []) {
         types[at] = typeLabel(type);
         this.responseTypes.inc(types);
+      }
+      const latencyNs = view.l7()?.latency_ns ?? 0;
+      if (latencyNs > 0) {
+        const durations = this.durationValues;
+        for (let i = 0; i <= at + 1; i++) durations[i] = values[i]!;
+        this.duration.observe(durations, latencyNs / NANOSECONDS_PER_SECOND);
       }
     }
   }
