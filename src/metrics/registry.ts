@@ -77,8 +77,10 @@ export class AgentMetrics {
     registerAgentStateMetrics(this.registry, options.agentState);
     this.lostEvents = new LostEventsMetric(this.registry);
     const limit = new SeriesLimit(this.registry, options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES_PER_METRIC);
-    this.handlers = parseMetricSpecs(options.flowMetrics ?? DEFAULT_METRICS).map(handlerFor);
+    const enabled = options.flowMetrics ?? DEFAULT_METRICS;
+    this.handlers = parseMetricSpecs(enabled).map(handlerFor);
     for (const handler of this.handlers) handler.init(this.registry, limit);
+    log.info({ metrics: enabled, maxSeriesPerMetric: limit.maxSeriesPerMetric }, 'flow metrics enabled');
   }
 
   /** Accounts one flow in every enabled family; a failing family is logged (rate-limited) and does not stop the others. */
