@@ -125,6 +125,8 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
     const peerGrpc = new PeerService({ source: peers, defaultPort: config.hubble.listenAddress.port, tls: tls !== undefined });
     const metrics = new AgentMetrics({
       version: VERSION,
+      flowMetrics: config.metrics.enabled,
+      maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
       agentState: {
         captureMode: () => mode.mode,
         tlsParseEnabled: () => tlsParse.enabled,

@@ -33,7 +33,12 @@ export interface Config {
     };
   };
   readonly peers: { readonly source: PeersSource; readonly file: string };
-  readonly metrics: { readonly address: HostPort };
+  readonly metrics: {
+    readonly address: HostPort;
+    /** Hubble metric entries in Cilium's syntax, checked. */
+    readonly enabled: readonly string[];
+    readonly maxSeriesPerMetric: number;
+  };
   readonly health: { readonly address: HostPort };
   readonly log: { readonly level: LogLevel };
   readonly kubernetes: { readonly enrich: boolean; readonly kubeconfig: string };

@@ -11,6 +11,8 @@ import {
   stringList,
   type ValueParser,
 } from './values.js';
+import { hubbleMetricList } from './hubble-metrics.js';
+import { DEFAULT_METRICS } from '../metrics/metric-spec.js';
 
 /** The process environment as the loader sees it (tests pass their own). */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -48,6 +50,8 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'peers.source', flag: 'peers-source', description: 'where peer nodes come from: static or kubernetes', parse: oneOf(['static', 'kubernetes']), default: 'static' },
   { path: 'peers.file', flag: 'peers-file', description: 'static peers YAML file (nodes: [{name, address}]); empty: this node alone', parse: optionalString, default: '' },
   { path: 'metrics.address', flag: 'metrics-address', description: 'Prometheus metrics address (/metrics)', parse: hostPort, default: ':9965' },
+  { path: 'metrics.enabled', flag: 'hubble-metrics', description: "Hubble flow metrics and their options, in Cilium's syntax (space-separated or a YAML list; empty: none); see Metrics", parse: hubbleMetricList, default: DEFAULT_METRICS },
+  { path: 'metrics.maxSeriesPerMetric', flag: 'metrics-max-series-per-metric', description: 'series a flow metric may hold; increments for new series beyond it are counted in flowlens_metric_series_limited_total', parse: integer(1, 1_000_000), default: 10_000 },
   { path: 'health.address', flag: 'health-address', description: 'health address (/healthz, /readyz)', parse: hostPort, default: '127.0.0.1:9879' },
   { path: 'log.level', flag: 'log-level', description: 'log level', parse: oneOf(LOG_LEVELS), default: 'info' },
   { path: 'kubernetes.enrich', flag: 'kubernetes-enrich', description: 'add pod and namespace metadata from the Kubernetes API', parse: bool, default: false, boolean: true },

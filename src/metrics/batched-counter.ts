@@ -1,20 +1,22 @@
 import { Counter, type Registry } from 'prom-client';
+import { registerExemplars, type Exemplar } from './exemplars.js';
 import { LabelTree } from './label-tree.js';
-
-/** Label values in the order of their label names; flow metrics have two to four labels. */
-export type LabelValueTuple = [string, string] | [string, string, string] | [string, string, string, string];
+import type { SeriesLimit } from './series-limit.js';
 
 interface PendingSeries {
   readonly labels: Record<string, string>;
   pending: number;
+  exemplar: Exemplar | undefined;
 }
 
-export interface BatchedCounterOptions<V extends LabelValueTuple> {
+export interface BatchedCounterOptions {
   name: string;
   help: string;
-  /** As many names as V has values, in the same order. */
-  labelNames: { readonly [K in keyof V]: string };
+  labelNames: readonly string[];
   registry: Registry;
+  limit: SeriesLimit;
+  /** Keep the newest trace id of each series as its exemplar (OpenMetrics exposition). */
+  exemplars?: boolean;
 }
 
 /**
@@ -22,16 +24,26 @@ export interface BatchedCounterOptions<V extends LabelValueTuple> {
  * combination and handed to the counter when it is read (every exposition collects first),
  * so a reader sees the same values as if each increment had gone to prom-client directly.
  */
-export class BatchedCounter<V extends LabelValueTuple> {
+export class BatchedCounter {
   private readonly series: PendingSeries[] = [];
   private readonly tree: LabelTree<PendingSeries>;
+  private readonly limited: { count: number };
 
-  constructor(options: BatchedCounterOptions<V>) {
-    this.tree = new LabelTree(options.labelNames, (labels) => {
-      const series = { labels, pending: 0 };
-      this.series.push(series);
-      return series;
-    });
+  constructor(options: BatchedCounterOptions) {
+    const { labelNames } = options;
+    this.limited = options.limit.counterFor(options.name);
+    this.tree = new LabelTree(
+      labelNames,
+      (labels) => {
+        const series: PendingSeries = { labels, pending: 0, exemplar: undefined };
+        this.series.push(series);
+        return series;
+      },
+      options.limit.maxSeriesPerMetric,
+    );
+    if (options.exemplars) {
+      registerExemplars(options.registry, options.name, (labels) => this.tree.find(labelNames.map((name) => labels[name] ?? ''))?.exemplar);
+    }
     const flush = (counter: Counter): void => {
       for (const series of this.series) {
         if (series.pending === 0) continue;
@@ -42,7 +54,7 @@ export class BatchedCounter<V extends LabelValueTuple> {
     new Counter({
       name: options.name,
       help: options.help,
-      labelNames: options.labelNames,
+      labelNames,
       registers: [options.registry],
       collect() {
         flush(this);
@@ -50,9 +62,14 @@ export class BatchedCounter<V extends LabelValueTuple> {
     });
   }
 
-  /** Adds one to the series with these label values, given in label-name order. */
-  inc(...values: V): void;
-  inc(v0: string, v1: string, v2?: string, v3?: string): void {
-    this.tree.get(v0, v1, v2, v3).pending++;
+  /** Adds one to the series with these label values (in label-name order); traceId, when given, becomes its exemplar. */
+  inc(values: readonly string[], traceId = ''): void {
+    const series = this.tree.get(values);
+    if (series === undefined) {
+      this.limited.count++;
+      return;
+    }
+    series.pending++;
+    if (traceId !== '') series.exemplar = { traceId, value: 1, timestampMs: Date.now() };
   }
 }

@@ -1,8 +1,11 @@
 import type { Registry } from 'prom-client';
-import { MONITOR_EVENT_TYPE, type Flow } from '../proto/flow.js';
+import { MONITOR_EVENT_TYPE } from '../proto/flow.js';
 import { BatchedCounter } from './batched-counter.js';
+import { ContextLabels } from './context-options.js';
 import type { FlowMetricHandler } from './flow-metric-handler.js';
 import { flowProtocol } from './flow-protocol.js';
+import type { MeteredFlow } from './metered-flow.js';
+import type { SeriesLimit } from './series-limit.js';
 
 // Trace observation points by CiliumEventType.sub_type of a trace event (monitor numbering).
 const TRACE_SUBTYPE_NAMES: readonly string[] = [
@@ -29,37 +32,50 @@ function typeLabel(eventType: number): string {
 }
 
 /** The `subtype` label: the L7 protocol, the trace observation point, or the number of an unknown event type. */
-function subtypeLabel(flow: Flow, eventType: number): string {
-  switch (eventType) {
-    case MONITOR_EVENT_TYPE.L7:
-      return flow.l7?.dns ? 'DNS' : flow.l7?.http ? 'HTTP' : '';
+function subtypeLabel(view: MeteredFlow): string {
+  switch (view.eventType) {
+    case MONITOR_EVENT_TYPE.L7: {
+      const l7 = view.l7();
+      return l7?.dns ? 'DNS' : l7?.http ? 'HTTP' : '';
+    }
     case MONITOR_EVENT_TYPE.TRACE:
-      return TRACE_SUBTYPE_NAMES[flow.event_type?.sub_type ?? 0] ?? '';
+      return TRACE_SUBTYPE_NAMES[view.eventSubType] ?? '';
     case MONITOR_EVENT_TYPE.DROP:
     case MONITOR_EVENT_TYPE.CAPTURE:
     case MONITOR_EVENT_TYPE.POLICY_VERDICT:
       return '';
     default:
-      return String(eventType);
+      return String(view.eventType);
   }
 }
 
-/** hubble_flows_processed_total{protocol,type,subtype,verdict} */
+/** hubble_flows_processed_total{protocol,type,subtype,verdict} and the context labels. */
 export class FlowsProcessedHandler implements FlowMetricHandler {
   readonly name = 'flow';
-  private flows!: BatchedCounter<[protocol: string, type: string, subtype: string, verdict: string]>;
+  private flows!: BatchedCounter;
+  private readonly values: string[];
 
-  init(registry: Registry): void {
+  constructor(private readonly context = new ContextLabels()) {
+    this.values = new Array<string>(4 + context.names.length).fill('');
+  }
+
+  init(registry: Registry, limit: SeriesLimit): void {
     this.flows = new BatchedCounter({
       name: 'hubble_flows_processed_total',
       help: 'Total number of flows processed',
-      labelNames: ['protocol', 'type', 'subtype', 'verdict'],
+      labelNames: ['protocol', 'type', 'subtype', 'verdict', ...this.context.names],
       registry,
+      limit,
     });
   }
 
-  processFlow(flow: Flow): void {
-    const eventType = flow.event_type?.type ?? 0;
-    this.flows.inc(flowProtocol(flow), typeLabel(eventType), subtypeLabel(flow, eventType), flow.verdict ?? 'VERDICT_UNKNOWN');
+  processFlow(view: MeteredFlow): void {
+    const values = this.values;
+    values[0] = flowProtocol(view);
+    values[1] = typeLabel(view.eventType);
+    values[2] = subtypeLabel(view);
+    values[3] = view.verdict;
+    this.context.fill(view, values, 4);
+    this.flows.inc(values);
   }
 }

@@ -1,49 +1,60 @@
 class LabelNode<T> {
-  private children: Map<string, LabelNode<T>> | undefined;
+  children: Map<string, LabelNode<T>> | undefined;
   entry: T | undefined;
-
-  child(value: string): LabelNode<T> {
-    this.children ??= new Map();
-    let node = this.children.get(value);
-    if (node === undefined) {
-      node = new LabelNode();
-      this.children.set(value, node);
-    }
-    return node;
-  }
 }
 
 /**
- * One entry per distinct combination of two to four label values, found by one Map lookup
- * per label. Label values are mostly constant strings whose hash V8 keeps, so a lookup costs
- * tens of nanoseconds and allocates nothing, where prom-client joins, hashes and validates a
- * label object on every call. Label cardinality is bounded by design: entries are never dropped.
+ * One entry per distinct combination of label values, found by one Map lookup per label.
+ * Label values are mostly strings whose hash V8 keeps, so a lookup costs tens of nanoseconds
+ * and allocates nothing, where prom-client joins, hashes and validates a label object on every
+ * call. Holds at most `maxEntries` combinations: past it, a new combination gets no entry.
  */
 export class LabelTree<T> {
   private readonly root = new LabelNode<T>();
+  private entries = 0;
 
   constructor(
     private readonly labelNames: readonly string[],
     private readonly create: (labels: Record<string, string>) => T,
+    private readonly maxEntries = Number.POSITIVE_INFINITY,
   ) {}
 
-  /**
-   * The entry for these label values, given in label-name order and as many as there are
-   * names, made on first sight. Fixed parameters, not a rest array: this runs per flow.
-   */
-  get(v0: string, v1: string, v2?: string, v3?: string): T {
-    let node = this.root.child(v0).child(v1);
-    if (v2 !== undefined) node = node.child(v2);
-    if (v3 !== undefined) node = node.child(v3);
-    node.entry ??= this.create(this.labelsOf([v0, v1, v2, v3]));
+  get size(): number {
+    return this.entries;
+  }
+
+  /** The entry for these values (in label-name order, one per name), made on first sight; undefined when full. */
+  get(values: readonly string[]): T | undefined {
+    let node = this.root;
+    for (let i = 0; i < values.length; i++) {
+      const child = node.children?.get(values[i]!);
+      if (child === undefined) return this.add(node, values, i);
+      node = child;
+    }
     return node.entry;
   }
 
-  private labelsOf(values: readonly (string | undefined)[]): Record<string, string> {
+  /** The entry for these values if there is one; never makes one. */
+  find(values: readonly string[]): T | undefined {
+    let node: LabelNode<T> | undefined = this.root;
+    for (let i = 0; i < values.length && node !== undefined; i++) node = node.children?.get(values[i]!);
+    return node?.entry;
+  }
+
+  private add(parent: LabelNode<T>, values: readonly string[], from: number): T | undefined {
+    if (this.entries >= this.maxEntries) return undefined;
+    let node = parent;
+    for (let i = from; i < values.length; i++) {
+      const child = new LabelNode<T>();
+      (node.children ??= new Map()).set(values[i]!, child);
+      node = child;
+    }
     const labels: Record<string, string> = {};
     this.labelNames.forEach((name, i) => {
       labels[name] = values[i]!;
     });
-    return labels;
+    node.entry = this.create(labels);
+    this.entries++;
+    return node.entry;
   }
 }

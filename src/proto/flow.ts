@@ -180,6 +180,11 @@ export interface Layer7 {
   record?: 'dns' | 'http';
 }
 
+/** W3C trace context of the request a flow belongs to. */
+export interface TraceContext {
+  parent?: { trace_id?: string };
+}
+
 export interface Workload {
   name?: string;
   kind?: string;
@@ -235,6 +240,7 @@ export interface Flow {
   drop_reason_desc?: DropReason;
   is_reply?: BoolValue;
   interface?: NetworkInterface;
+  trace_context?: TraceContext;
   socket_cookie?: number;
   cgroup_id?: number;
   Summary?: string;

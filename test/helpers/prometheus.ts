@@ -26,6 +26,8 @@ export interface PrometheusOptions {
   /** host:port of each target to scrape at /metrics. */
   targets: string[];
   jobName?: string;
+  /** Feature flags to enable (`--enable-feature`), e.g. exemplar-storage. */
+  features?: string[];
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -122,6 +124,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
           `--storage.tsdb.path=${join(dir, 'data')}`,
           `--web.listen-address=${url.slice('http://'.length)}`,
           '--log.level=warn',
+          ...(options.features ?? []).map((feature) => `--enable-feature=${feature}`),
         ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );

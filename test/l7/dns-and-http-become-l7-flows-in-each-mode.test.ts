@@ -141,7 +141,8 @@ describe.each([
     expect(total(text, 'hubble_dns_queries_total', { qtypes: 'A' })).toBe(1);
     expect(total(text, 'hubble_dns_responses_total', { rcode: 'No Error', qtypes: 'A', ips_returned: '1' })).toBe(1);
     expect(total(text, 'hubble_http_requests_total', { method: 'POST', protocol: 'HTTP/1.1' })).toBe(1);
-    expect(total(text, 'hubble_http_responses_total', { method: 'GET', status: '404' })).toBe(1);
+    // The default httpV2 counts requests from their responses, with the status.
+    expect(total(text, 'hubble_http_requests_total', { method: 'GET', status: '404' })).toBe(1);
   });
 });
 

@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { meteredFlowOf } from '../../src/metrics/metered-flow.js';
+import { SeriesLimit } from '../../src/metrics/series-limit.js';
 import { DnsHandler } from '../../src/metrics/dns-handler.js';
 import { MONITOR_EVENT_TYPE, type DNS, type Flow } from '../../src/proto/flow.js';
 import { sampleValue } from '../helpers/exposition.js';
@@ -18,11 +20,11 @@ describe('hubble_dns_queries_total and hubble_dns_responses_total', () => {
   it('counts queries, responses by rcode and answer count, and dropped queries as policy denied', async () => {
     const registry = new Registry();
     const handler = new DnsHandler();
-    handler.init(registry);
-    handler.processFlow(dnsFlow({ query: 'example.com.', qtypes: ['A'] }, false));
-    handler.processFlow(dnsFlow({ query: 'example.com.', qtypes: ['A'], rcode: 0, ips: ['198.19.1.1', '198.19.1.2'], rrtypes: ['A', 'A'] }, true));
-    handler.processFlow(dnsFlow({ query: 'nope.example.', qtypes: ['AAAA'], rcode: 3 }, true));
-    handler.processFlow(dnsFlow({ query: 'blocked.example.', qtypes: ['A'] }, false, 'DROPPED'));
+    handler.init(registry, new SeriesLimit(registry, 10_000));
+    handler.processFlow(meteredFlowOf(dnsFlow({ query: 'example.com.', qtypes: ['A'] }, false)));
+    handler.processFlow(meteredFlowOf(dnsFlow({ query: 'example.com.', qtypes: ['A'], rcode: 0, ips: ['198.19.1.1', '198.19.1.2'], rrtypes: ['A', 'A'] }, true)));
+    handler.processFlow(meteredFlowOf(dnsFlow({ query: 'nope.example.', qtypes: ['AAAA'], rcode: 3 }, true)));
+    handler.processFlow(meteredFlowOf(dnsFlow({ query: 'blocked.example.', qtypes: ['A'] }, false, 'DROPPED')));
     const text = await registry.metrics();
     expect(sampleValue(text, 'hubble_dns_queries_total', { rcode: '', qtypes: 'A', ips_returned: '0' })).toBe(1);
     expect(sampleValue(text, 'hubble_dns_queries_total', { rcode: 'Policy denied', qtypes: 'A', ips_returned: '0' })).toBe(1);

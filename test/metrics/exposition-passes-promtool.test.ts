@@ -8,6 +8,7 @@ const FLOWS: Flow[] = [
     verdict: 'FORWARDED',
     event_type: { type: MONITOR_EVENT_TYPE.TRACE, sub_type: 0 },
     traffic_direction: 'EGRESS',
+    is_reply: { value: false },
     IP: { source: '198.18.0.1', destination: '198.18.0.2', ipVersion: 'IPv4' },
     l4: { TCP: { source_port: 40000, destination_port: 80, flags: { SYN: true } } },
   },
@@ -39,10 +40,18 @@ const FLOWS: Flow[] = [
   },
 ];
 
-describe('exposition', () => {
+const EVERY_METRIC_V1 = ['dns:query', 'drop:sourceContext=pod|ip', 'tcp', 'flow:destinationContext=dns|ip', 'port-distribution', 'icmp', 'flows-to-world:port', 'http:labelsContext=source_ip,traffic_direction'];
+const DEFAULT_HTTP_V2 = ['hubble_http_requests_total', 'hubble_http_request_duration_seconds_bucket', 'hubble_port_distribution_total'];
+const WITH_HTTP_V1 = ['hubble_http_requests_total', 'hubble_http_responses_total', 'hubble_http_request_duration_seconds_bucket', 'hubble_port_distribution_total'];
+
+describe.each([
+  ['the default metrics', undefined, DEFAULT_HTTP_V2],
+  ['every metric with http and context options', EVERY_METRIC_V1, WITH_HTTP_V1],
+])('exposition of %s', (_name, flowMetrics, httpFamilies) => {
   it('passes promtool check metrics with every family populated', async () => {
     const metrics = new AgentMetrics({
       version: '0.1.0',
+      ...(flowMetrics ? { flowMetrics } : {}),
       agentState: {
         captureMode: () => 'tracer',
         tlsParseEnabled: () => false,
@@ -63,8 +72,7 @@ describe('exposition', () => {
     const text = await metrics.registry.metrics();
     for (const family of [
       'hubble_flows_processed_total', 'hubble_drop_total', 'hubble_tcp_flags_total', 'hubble_lost_events_total',
-      'hubble_dns_responses_total', 'hubble_http_requests_total', 'hubble_http_responses_total',
-      'hubble_http_request_duration_seconds_bucket', 'flowlens_build_info', 'flowlens_capture_mode',
+      'hubble_dns_responses_total', ...httpFamilies, 'flowlens_build_info', 'flowlens_capture_mode',
       'flowlens_tls_certificate_valid', 'process_cpu_seconds_total',
     ]) {
       expect(text, family).toMatch(new RegExp(`^${family}[{ ]`, 'm'));

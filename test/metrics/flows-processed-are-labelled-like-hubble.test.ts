@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { meteredFlowOf } from '../../src/metrics/metered-flow.js';
+import { SeriesLimit } from '../../src/metrics/series-limit.js';
 import { FlowsProcessedHandler } from '../../src/metrics/flows-processed-handler.js';
 import { MONITOR_EVENT_TYPE, type Flow } from '../../src/proto/flow.js';
 import { sampleValue } from '../helpers/exposition.js';
@@ -33,8 +35,8 @@ const dnsRequest: Flow = {
 async function exposition(flows: Flow[]): Promise<string> {
   const registry = new Registry();
   const handler = new FlowsProcessedHandler();
-  handler.init(registry);
-  for (const flow of flows) handler.processFlow(flow);
+  handler.init(registry, new SeriesLimit(registry, 10_000));
+  for (const flow of flows) handler.processFlow(meteredFlowOf(flow));
   return registry.metrics();
 }
 

@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { meteredFlowOf } from '../../src/metrics/metered-flow.js';
+import { SeriesLimit } from '../../src/metrics/series-limit.js';
 import { HttpHandler } from '../../src/metrics/http-handler.js';
 import { MONITOR_EVENT_TYPE, type Flow, type HTTP, type Layer7 } from '../../src/proto/flow.js';
 import { sampleValue } from '../helpers/exposition.js';
@@ -18,11 +20,11 @@ describe('hubble_http_* metrics', () => {
   it('counts requests and responses with method, protocol, status and reporter, and observes durations', async () => {
     const registry = new Registry();
     const handler = new HttpHandler();
-    handler.init(registry);
-    handler.processFlow(httpFlow('REQUEST', { method: 'GET', url: 'http://a/x?id=1', protocol: 'HTTP/1.1' }, 'EGRESS'));
-    handler.processFlow(httpFlow('RESPONSE', { method: 'GET', code: 200, url: 'http://a/x?id=1', protocol: 'HTTP/1.1' }, 'EGRESS', 30_000_000));
-    handler.processFlow(httpFlow('RESPONSE', { method: 'POST', code: 503, protocol: 'HTTP/1.1' }, 'INGRESS', 2_000_000_000));
-    handler.processFlow(httpFlow('REQUEST', { method: 'G\u0000ARBAGE', protocol: 'NOT-HTTP' }, undefined));
+    handler.init(registry, new SeriesLimit(registry, 10_000));
+    handler.processFlow(meteredFlowOf(httpFlow('REQUEST', { method: 'GET', url: 'http://a/x?id=1', protocol: 'HTTP/1.1' }, 'EGRESS')));
+    handler.processFlow(meteredFlowOf(httpFlow('RESPONSE', { method: 'GET', code: 200, url: 'http://a/x?id=1', protocol: 'HTTP/1.1' }, 'EGRESS', 30_000_000)));
+    handler.processFlow(meteredFlowOf(httpFlow('RESPONSE', { method: 'POST', code: 503, protocol: 'HTTP/1.1' }, 'INGRESS', 2_000_000_000)));
+    handler.processFlow(meteredFlowOf(httpFlow('REQUEST', { method: 'G\u0000ARBAGE', protocol: 'NOT-HTTP' }, undefined)));
     const text = await registry.metrics();
     expect(sampleValue(text, 'hubble_http_requests_total', { method: 'GET', protocol: 'HTTP/1.1', reporter: 'client' })).toBe(1);
     expect(sampleValue(text, 'hubble_http_requests_total', { method: 'other', protocol: 'other', reporter: 'unknown' })).toBe(1);

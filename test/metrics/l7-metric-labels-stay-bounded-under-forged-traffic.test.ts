@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { meteredFlowOf } from '../../src/metrics/metered-flow.js';
+import { SeriesLimit } from '../../src/metrics/series-limit.js';
 import { DnsHandler } from '../../src/metrics/dns-handler.js';
 import { HttpHandler } from '../../src/metrics/http-handler.js';
 import { DnsNameCache } from '../../src/parser/l7/dns-name-cache.js';
@@ -49,7 +51,7 @@ describe('L7 metric labels stay bounded under forged traffic', () => {
     const tracker = new L7Tracker({ names: new DnsNameCache() });
     const registry = new Registry();
     const handler = new DnsHandler();
-    handler.init(registry);
+    handler.init(registry, new SeriesLimit(registry, 10_000));
     for (let i = 0; i < FORGED; i++) {
       const questions = Array.from({ length: 1 + (next() % 4) }, () => ({ name: `q${i}.example`, type: TYPES[next() % TYPES.length]! }));
       const answers = Array.from({ length: next() % 49 }, (_, a) => ({
@@ -67,7 +69,7 @@ describe('L7 metric labels stay bounded under forged traffic', () => {
         flowOf(tracker, fromClient(BigInt(i), query, { protocol: 'UDP', destinationPort: 53 }), direction),
         flowOf(tracker, fromServer(BigInt(i), response, extra), direction),
       ]) {
-        if (flow !== undefined) handler.processFlow(flow);
+        if (flow !== undefined) handler.processFlow(meteredFlowOf(flow));
       }
     }
     const exposition = await registry.metrics();
@@ -97,7 +99,7 @@ describe('L7 metric labels stay bounded under forged traffic', () => {
     const tracker = new L7Tracker({ names: new DnsNameCache() });
     const registry = new Registry();
     const handler = new HttpHandler();
-    handler.init(registry);
+    handler.init(registry, new SeriesLimit(registry, 10_000));
     const methods = ['GET', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
     for (let i = 0; i < FORGED; i++) {
       const connection = { sourcePort: 1024 + (i % 60_000) };
@@ -109,7 +111,7 @@ describe('L7 metric labels stay bounded under forged traffic', () => {
         flowOf(tracker, fromClient(BigInt(i), request, connection), direction),
         flowOf(tracker, fromServer(BigInt(i) + 1n, response, { destinationPort: connection.sourcePort }), direction),
       ]) {
-        if (flow !== undefined) handler.processFlow(flow);
+        if (flow !== undefined) handler.processFlow(meteredFlowOf(flow));
       }
     }
     const exposition = await registry.metrics();

@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { meteredFlowOf } from '../../src/metrics/metered-flow.js';
+import { SeriesLimit } from '../../src/metrics/series-limit.js';
 import { TcpFlagsHandler } from '../../src/metrics/tcp-flags-handler.js';
 import { MONITOR_EVENT_TYPE, type Flow, type TCPFlags } from '../../src/proto/flow.js';
 import { sampleValue } from '../helpers/exposition.js';
@@ -18,14 +20,14 @@ describe('hubble_tcp_flags_total', () => {
   it('counts SYN, SYN-ACK, FIN and RST per IP family, only for forwarded flows', async () => {
     const registry = new Registry();
     const handler = new TcpFlagsHandler();
-    handler.init(registry);
-    handler.processFlow(tcp({ SYN: true }));
-    handler.processFlow(tcp({ SYN: true, ACK: true }));
-    handler.processFlow(tcp({ SYN: true, ACK: true }, 'IPv6'));
-    handler.processFlow(tcp({ FIN: true, ACK: true }));
-    handler.processFlow(tcp({ RST: true }));
-    handler.processFlow(tcp({ ACK: true, PSH: true }));
-    handler.processFlow(tcp({ SYN: true }, 'IPv4', 'DROPPED'));
+    handler.init(registry, new SeriesLimit(registry, 10_000));
+    handler.processFlow(meteredFlowOf(tcp({ SYN: true })));
+    handler.processFlow(meteredFlowOf(tcp({ SYN: true, ACK: true })));
+    handler.processFlow(meteredFlowOf(tcp({ SYN: true, ACK: true }, 'IPv6')));
+    handler.processFlow(meteredFlowOf(tcp({ FIN: true, ACK: true })));
+    handler.processFlow(meteredFlowOf(tcp({ RST: true })));
+    handler.processFlow(meteredFlowOf(tcp({ ACK: true, PSH: true })));
+    handler.processFlow(meteredFlowOf(tcp({ SYN: true }, 'IPv4', 'DROPPED')));
     const text = await registry.metrics();
     const name = 'hubble_tcp_flags_total';
     expect(sampleValue(text, name, { flag: 'SYN', family: 'IPv4' })).toBe(1);

@@ -61,7 +61,8 @@ export interface L7Payload {
 /** The fields of a Flow that the L7 layer decides; the L3/L4 parser fills in the rest. */
 export type L7FlowFields = Required<
   Pick<Flow, 'Type' | 'l7' | 'Summary' | 'is_reply' | 'reply' | 'event_type' | 'source_names' | 'destination_names'>
->;
+> &
+  Pick<Flow, 'trace_context'>;
 
 export type L7Observation =
   | { kind: 'l7'; flow: L7FlowFields }
@@ -81,6 +82,18 @@ export interface L7TrackerOptions {
 interface HttpPending {
   method: string;
   url: string;
+  /** The request's W3C trace id; '' when it had none. */
+  traceId: string;
+}
+
+// W3C Trace Context: version-traceid-parentid-flags, the trace id 32 lower-case hex digits, not all zero.
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}/;
+const ZERO_TRACE_ID = '0'.repeat(32);
+
+function traceIdOf(request: HttpRequestHead): string {
+  const header = request.headers.find((h) => h.key === 'Traceparent');
+  const traceId = header === undefined ? undefined : TRACEPARENT.exec(header.value.trim())?.[1];
+  return traceId === undefined || traceId === ZERO_TRACE_ID ? '' : traceId;
 }
 
 // The same question in a query and its answer: transaction id, then each question's name
@@ -212,12 +225,14 @@ export class L7Tracker {
 
   private httpRequestFlow(p: L7Payload, request: HttpRequestHead): L7FlowFields {
     const url = this.requestUrl(p, request);
+    const traceId = traceIdOf(request);
     this.pendingHttp.push(connectionKey(p.pairingScope, p.sourceIp, p.sourcePort, p.destinationIp, p.destinationPort), p.timeNs, {
       method: request.method,
       url,
+      traceId,
     });
     const http: HTTP = { code: 0, method: request.method, url, protocol: request.protocol, headers: request.headers };
-    return this.flowFields(p, { type: 'REQUEST', latency_ns: 0, http, record: 'http' }, httpRequestSummary(http), false);
+    return this.withTrace(this.flowFields(p, { type: 'REQUEST', latency_ns: 0, http, record: 'http' }, httpRequestSummary(http), false), traceId);
   }
 
   private httpResponseFlow(p: L7Payload, response: HttpResponseHead): L7FlowFields {
@@ -233,7 +248,14 @@ export class L7Tracker {
       protocol: response.protocol,
       headers: response.headers,
     };
-    return this.flowFields(p, { type: 'RESPONSE', latency_ns: latency, http, record: 'http' }, httpResponseSummary(http, latency), true);
+    const fields = this.flowFields(p, { type: 'RESPONSE', latency_ns: latency, http, record: 'http' }, httpResponseSummary(http, latency), true);
+    return this.withTrace(fields, request?.value.traceId ?? '');
+  }
+
+  /** A response carries its request's trace context, as the request's traceparent header named it. */
+  private withTrace(fields: L7FlowFields, traceId: string): L7FlowFields {
+    if (traceId !== '') fields.trace_context = { parent: { trace_id: traceId } };
+    return fields;
   }
 
   private requestUrl(p: L7Payload, request: HttpRequestHead): string {
