@@ -57,6 +57,7 @@ struct fl_base {
 	struct fl_payload_budget payload_budget;
 	struct fl_payload_rate payload_rate;
 	__u64 payload_limited;
+	__u64 flow_evictions;
 	struct fl_flow_table flows;
 	__u32 sweep_cursor;         /* next entry of a sweep in progress; > mask when none is */
 	__u64 next_sweep_ns;
@@ -241,6 +242,7 @@ static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const s
 	e = fl_flow_table_slot(&b->flows, &ck, &found);
 	if (!found) {
 		/* Evicted: the connection that held the entry reports what it still holds. */
+		b->flow_evictions += e->used;
 		if (e->used && fl_flow_flush(&e->state, now, &rep[0])) {
 			fl_record_fill_conn((struct fl_record *)out, &e->key, &rep[0]);
 			written = FL_RECORD_BYTES;
@@ -406,6 +408,7 @@ static void fl_base_stats(void *backend, struct fl_stats *out)
 	out->skipped = b->skipped;
 	out->malformed = b->malformed;
 	out->payload_limited = b->payload_limited;
+	out->flow_evictions = b->flow_evictions;
 	out->attached = b->ring_count;
 }
 

@@ -19,14 +19,17 @@ struct fl_sweep_result {
 #ifndef __bpf__
 struct fl_sweep {
 	int prog_fd;
+	int counters_fd;   /* fl_counters: entries started, to tell evictions */
+	int possible_cpus;
 	__u64 period_ns;
 	__u64 next_ns;
 	int incomplete;  /* the last run deferred entries: run again at once */
 	struct fl_sweep_result last;
 	__u64 runs;
+	__u64 evictions;   /* entries the LRU took back from a connection: started minus alive */
 };
 
-void fl_sweep_init(struct fl_sweep *s, int prog_fd, __u64 report_interval_ns);
+void fl_sweep_init(struct fl_sweep *s, int prog_fd, int counters_fd, __u64 report_interval_ns);
 /* Called by the capture loop on every drain (now: CLOCK_MONOTONIC): runs the sweep every half
  * report interval (at least every FL_SWEEP_MIN_PERIOD_NS), and on every call while the last run
  * left entries behind. Returns 0 or -errno. */

@@ -348,6 +348,7 @@ static void fl_tracer_stats(void *backend, struct fl_stats *out)
 	out->tls_unmatched = fl_counter_sum(t, FL_COUNTER_TLS_UNMATCHED);
 	out->attached = t->attached_count;
 	out->tls_files = fl_tls_probes_files(t->tls);
+	out->flow_evictions = t->sweep.evictions;
 }
 
 static void fl_tracer_close(void *backend)
@@ -404,7 +405,8 @@ int fl_tracer_open(const struct fl_session_config *cfg, void **backend)
 	err = fl_bpf_load(cfg, programs, &t->skel);
 	if (err)
 		goto fail;
-	fl_sweep_init(&t->sweep, bpf_program__fd(t->skel->progs.fl_sweep), t->report_interval_ns);
+	fl_sweep_init(&t->sweep, bpf_program__fd(t->skel->progs.fl_sweep), bpf_map__fd(t->skel->maps.fl_counters),
+		      t->report_interval_ns);
 	t->ring = ring_buffer__new(bpf_map__fd(t->skel->maps.fl_events), fl_tracer_sample, t, NULL);
 	if (!t->ring) {
 		err = -errno;
