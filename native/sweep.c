@@ -6,6 +6,9 @@
 #include "bpf_counters.h"
 
 #define FL_SWEEP_MIN_PERIOD_NS 100000000ULL
+/* After a run that left entries for want of ring room: long enough for the drain to make room,
+ * short against the report interval. */
+#define FL_SWEEP_RETRY_NS 10000000ULL
 
 void fl_sweep_init(struct fl_sweep *s, int prog_fd, int counters_fd, __u64 report_interval_ns)
 {
@@ -36,7 +39,7 @@ int fl_sweep_tick(struct fl_sweep *s, __u64 now)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &result, .ctx_size_in = sizeof(result));
 	__u64 started;
 
-	if (s->prog_fd < 0 || (!s->incomplete && now < s->next_ns))
+	if (s->prog_fd < 0 || now < s->next_ns)
 		return 0;
 	/* Every entry started before the run is either alive (the run counts it) or evicted. */
 	started = fl_sweep_started(s);
@@ -47,7 +50,6 @@ int fl_sweep_tick(struct fl_sweep *s, __u64 now)
 	if (started > result.live && started - result.live > s->evictions)
 		s->evictions = started - result.live;
 	s->incomplete = result.deferred != 0;
-	if (!s->incomplete)
-		s->next_ns = now + s->period_ns;
+	s->next_ns = now + (s->incomplete ? FL_SWEEP_RETRY_NS : s->period_ns);
 	return 0;
 }

@@ -23,7 +23,7 @@ struct fl_sweep {
 	int possible_cpus;
 	__u64 period_ns;
 	__u64 next_ns;
-	int incomplete;  /* the last run deferred entries: run again at once */
+	int incomplete;  /* the last run deferred entries: run again soon */
 	struct fl_sweep_result last;
 	__u64 runs;
 	__u64 evictions;   /* entries the LRU took back from a connection: started minus alive */
@@ -31,8 +31,8 @@ struct fl_sweep {
 
 void fl_sweep_init(struct fl_sweep *s, int prog_fd, int counters_fd, __u64 report_interval_ns);
 /* Called by the capture loop on every drain (now: CLOCK_MONOTONIC): runs the sweep every half
- * report interval (at least every FL_SWEEP_MIN_PERIOD_NS), and on every call while the last run
- * left entries behind. Returns 0 or -errno. */
+ * report interval (at least every FL_SWEEP_MIN_PERIOD_NS), and again 10 ms after a run that left
+ * entries behind. Returns 0 or -errno. */
 int fl_sweep_tick(struct fl_sweep *s, __u64 now);
 #endif
 

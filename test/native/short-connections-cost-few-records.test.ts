@@ -15,9 +15,11 @@ const RST = 0x04;
 const ACK = 0x10;
 const SERVER_PORT = 8090;
 const CONNECTIONS = 100;
-const REPORT_INTERVAL_MS = 300;
+// Longer than a connection lasts even on a busy machine: no periodic report is due.
+const REPORT_INTERVAL_MS = 2000;
 const RUN_TIMEOUT_MS = 30_000;
-const SETTLE_MS = 4 * REPORT_INTERVAL_MS;
+// Quiet for longer than that: a sweep would have reported any counts left behind.
+const SETTLE_MS = REPORT_INTERVAL_MS + 1000;
 const SETTLE_LIMIT_MS = 20_000;
 
 const SERVER = `
@@ -56,7 +58,7 @@ async function connections(nsServer: string, nsClient: string, host: string, clo
   }
 }
 
-/** Waits until no matching record arrived for SETTLE_MS (the sweep has reported the last counts). */
+/** Waits until no matching record arrived for SETTLE_MS. */
 async function settled(records: NativeRecord[], match: (r: NativeRecord) => boolean): Promise<NativeRecord[]> {
   const deadline = Date.now() + SETTLE_LIMIT_MS;
   let seen = -1;
