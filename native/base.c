@@ -57,6 +57,7 @@ struct fl_base {
 	struct fl_payload_budget payload_budget;
 	struct fl_payload_rate payload_rate;
 	__u64 payload_limited;
+	__u64 flow_evictions;
 	struct fl_flow_table flows;
 	__u32 sweep_cursor;         /* next entry of a sweep in progress; > mask when none is */
 	__u64 next_sweep_ns;
@@ -196,8 +197,8 @@ static __u32 fl_base_payload(struct fl_base *b, const struct fl_frame *frame, co
 
 _Static_assert(2 * FL_RECORD_BYTES <= FL_MAX_RECORD_BYTES, "the drain leaves room for one record per packet");
 
-/* One captured packet: at most two records, written to out (an earlier flow's last counts when
- * its entry is taken over, then this packet's flow). */
+/* One captured packet: at most two records, written to out (an earlier connection's last counts
+ * when its entry is taken over, then this packet's connection; see fl_flow_packet). */
 static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const struct tpacket3_hdr *h, __u8 *out)
 {
 	const struct sockaddr_ll *sll =
@@ -207,11 +208,12 @@ static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const s
 	__u64 now = (__u64)h->tp_sec * 1000000000ULL + h->tp_nsec;
 	struct fl_packet pkt;
 	struct fl_flow_key key;
-	struct fl_flow_report rep;
+	struct fl_conn_key ck;
+	struct fl_flow_report rep[2];
 	struct fl_flow_entry *e;
-	int res, found;
-	__u32 payload, written;
-	__u8 reason;
+	int res, found, n, i;
+	__u32 payload, written = 0;
+	__u8 slot;
 
 	b->packets++;
 	memset(&pkt, 0, sizeof(pkt));
@@ -231,21 +233,30 @@ static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const s
 			return payload;
 	}
 	if (!b->aggregate) {
-		rep.packets = 1;
-		rep.bytes = h->tp_len;
-		rep.tcp_flags = pkt.tcp_flags;
-		return fl_base_emit(out, FL_EMIT_PACKET, now, &key, &rep);
+		rep[0].packets = 1;
+		rep[0].bytes = h->tp_len;
+		rep[0].tcp_flags = pkt.tcp_flags;
+		return fl_base_emit(out, FL_EMIT_PACKET, now, &key, &rep[0]);
 	}
-	e = fl_flow_table_slot(&b->flows, &key, &found);
-	if (found && !fl_flow_restarts(&e->state, &pkt, now)) {
-		reason = fl_flow_account(&e->state, &pkt, h->tp_len, now, b->report_interval_ns, &rep);
-		return reason ? fl_base_emit(out, reason, now, &key, &rep) : 0;
+	slot = fl_conn_key_of(&ck, &key);
+	e = fl_flow_table_slot(&b->flows, &ck, &found);
+	if (!found) {
+		/* Evicted: the connection that held the entry reports what it still holds. */
+		b->flow_evictions += e->used;
+		if (e->used && fl_flow_flush(&e->state, now, &rep[0])) {
+			fl_record_fill_conn((struct fl_record *)out, &e->key, &rep[0]);
+			written = FL_RECORD_BYTES;
+		}
+		memset(e, 0, sizeof(*e));
+		e->key = ck;
+		e->used = 1;
 	}
-	written = e->used && fl_flow_flush(&e->state, now, &rep) ? fl_base_emit(out, FL_EMIT_REPORT, now, &e->key, &rep) : 0;
-	e->key = key;
-	e->used = 1;
-	fl_flow_start(&e->state, &pkt, h->tp_len, now, &rep);
-	return written + fl_base_emit(out + written, FL_EMIT_NEW, now, &key, &rep);
+	n = fl_flow_packet(&e->state, slot, pkt.protocol, pkt.tcp_flags, h->tp_len, now, b->report_interval_ns, rep);
+	for (i = 0; i < n; i++) {
+		fl_record_fill_conn((struct fl_record *)(out + written), &ck, &rep[i]);
+		written += FL_RECORD_BYTES;
+	}
+	return written;
 }
 
 static __u32 fl_ring_drain(struct fl_base *b, struct fl_packet_ring *r, __u8 *out, __u32 len)
@@ -285,8 +296,10 @@ static __u32 fl_base_sweep(struct fl_base *b, __u8 *out, __u32 len, __u64 now)
 
 		if (len - written < FL_MAX_RECORD_BYTES)
 			return written;
-		if (e->used && fl_flow_sweep(&e->state, now, b->report_interval_ns, &rep))
-			written += fl_base_emit(out + written, FL_EMIT_REPORT, now, &e->key, &rep);
+		if (e->used && fl_flow_sweep(&e->state, now, b->report_interval_ns, &rep)) {
+			fl_record_fill_conn((struct fl_record *)(out + written), &e->key, &rep);
+			written += FL_RECORD_BYTES;
+		}
 	}
 	return written;
 }
@@ -395,6 +408,7 @@ static void fl_base_stats(void *backend, struct fl_stats *out)
 	out->skipped = b->skipped;
 	out->malformed = b->malformed;
 	out->payload_limited = b->payload_limited;
+	out->flow_evictions = b->flow_evictions;
 	out->attached = b->ring_count;
 }
 

@@ -9,6 +9,7 @@ enum fl_counter {
 	FL_COUNTER_LOST,          /* failed ring buffer reservations = records lost */
 	FL_COUNTER_PAYLOAD_LIMITED, /* payload packets over the rate limit (aggregated instead) */
 	FL_COUNTER_TLS_UNMATCHED, /* TLS plaintext whose TCP connection was not seen: no record */
+	FL_COUNTER_FLOWS_STARTED, /* entries made in the flow table (minus those alive: evicted) */
 	FL_COUNTER_COUNT
 };
 

@@ -27,7 +27,7 @@ void fl_flow_table_free(struct fl_flow_table *t)
 	t->entries = NULL;
 }
 
-static __u32 fl_flow_hash(const struct fl_flow_key *key)
+static __u32 fl_flow_hash(const struct fl_conn_key *key)
 {
 	const __u8 *p = (const __u8 *)key;
 	__u32 h = FL_FNV_OFFSET;
@@ -38,7 +38,7 @@ static __u32 fl_flow_hash(const struct fl_flow_key *key)
 	return h;
 }
 
-struct fl_flow_entry *fl_flow_table_slot(struct fl_flow_table *t, const struct fl_flow_key *key, int *found)
+struct fl_flow_entry *fl_flow_table_slot(struct fl_flow_table *t, const struct fl_conn_key *key, int *found)
 {
 	__u32 start = fl_flow_hash(key);
 	struct fl_flow_entry *victim = NULL;

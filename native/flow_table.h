@@ -9,7 +9,7 @@
 #include "flow_aggregate.h"
 
 struct fl_flow_entry {
-	struct fl_flow_key key;
+	struct fl_conn_key key;
 	__u32 used;
 	struct fl_flow_state state;
 };
@@ -22,6 +22,6 @@ struct fl_flow_table {
 int fl_flow_table_init(struct fl_flow_table *t, __u32 min_entries);
 void fl_flow_table_free(struct fl_flow_table *t);
 /* The entry holding key (*found = 1), or the slot to start it in (*found = 0; key not yet set). */
-struct fl_flow_entry *fl_flow_table_slot(struct fl_flow_table *t, const struct fl_flow_key *key, int *found);
+struct fl_flow_entry *fl_flow_table_slot(struct fl_flow_table *t, const struct fl_conn_key *key, int *found);
 
 #endif

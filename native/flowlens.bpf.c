@@ -14,6 +14,7 @@
 #include "payload_capture.h"
 #include "bpf_counters.h"
 #include "tls_plaintext.h"
+#include "sweep.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -41,7 +42,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
-	__type(key, struct fl_flow_key);
+	__type(key, struct fl_conn_key);
 	__type(value, struct fl_flow_state);
 } fl_flows SEC(".maps");
 
@@ -88,6 +89,22 @@ static __always_inline void fl_emit_flow(__u8 reason, __u64 now, const struct fl
 	}
 	fl_record_fill(r, reason, now, key, rep);
 	fl_submit(r);
+}
+
+/* A record about a connection; when the ring is full its counts stay in the entry for a later
+ * record (the record itself is lost and counted). Returns 0, or -1 when it was not written. */
+static __always_inline int fl_emit_conn(struct fl_flow_state *st, const struct fl_conn_key *ck,
+					const struct fl_flow_report *rep)
+{
+	struct fl_record *r = bpf_ringbuf_reserve(&fl_events, sizeof(*r), 0);
+
+	if (!r) {
+		fl_flow_give_back(st, rep);
+		return -1;
+	}
+	fl_record_fill_conn(r, ck, rep);
+	fl_submit(r);
+	return 0;
 }
 
 #define FL_PARSE_PREFIX fl_parse_skb
@@ -165,12 +182,12 @@ static __always_inline int fl_tc(struct __sk_buff *skb, __u8 direction)
 {
 	struct fl_packet pkt = {};
 	struct fl_flow_key key;
-	struct fl_flow_report rep, left;
+	struct fl_conn_key ck;
+	struct fl_flow_report rep[2];
 	struct fl_flow_state *st;
-	struct fl_flow_state fresh;
 	__u64 now = bpf_ktime_get_ns();
-	__u8 reason;
-	int res;
+	__u8 slot;
+	int res, n, i;
 
 	fl_count(FL_COUNTER_PACKETS);
 	res = fl_parse_skb_l2(skb, &pkt);
@@ -187,38 +204,34 @@ static __always_inline int fl_tc(struct __sk_buff *skb, __u8 direction)
 	fl_flow_key_of(&key, &pkt, skb->ifindex, direction);
 	if (fl_payload_port_count && fl_payload_capture(skb, &pkt, &key, now))
 		return TC_ACT_UNSPEC;
+	rep[0].packets = 1;
+	rep[0].bytes = skb->len;
+	rep[0].tcp_flags = pkt.tcp_flags;
 	if (!fl_aggregate) {
-		rep.packets = 1;
-		rep.bytes = skb->len;
-		rep.tcp_flags = pkt.tcp_flags;
-		fl_emit_flow(FL_EMIT_PACKET, now, &key, &rep);
+		fl_emit_flow(FL_EMIT_PACKET, now, &key, &rep[0]);
 		return TC_ACT_UNSPEC;
 	}
-	st = bpf_map_lookup_elem(&fl_flows, &key);
-	if (st && !fl_flow_restarts(st, &pkt, now)) {
-		reason = fl_flow_account(st, &pkt, skb->len, now, fl_report_interval_ns, &rep);
-		if (reason)
-			fl_emit_flow(reason, now, &key, &rep);
-		return TC_ACT_UNSPEC;
-	}
-	fl_flow_start(&fresh, &pkt, skb->len, now, &rep);
-	/* Another CPU may start the same flow at the same moment: the entry it made first is
-	 * kept and this packet added to it, so that no count is overwritten. */
-	if (!st && bpf_map_update_elem(&fl_flows, &key, &fresh, BPF_NOEXIST)) {
-		st = bpf_map_lookup_elem(&fl_flows, &key);
-		if (st) {
-			reason = fl_flow_account(st, &pkt, skb->len, now, fl_report_interval_ns, &rep);
-			if (reason)
-				fl_emit_flow(reason, now, &key, &rep);
+	slot = fl_conn_key_of(&ck, &key);
+	st = bpf_map_lookup_elem(&fl_flows, &ck);
+	if (!st) {
+		struct fl_flow_state zero = {};
+
+		/* Another CPU may start the same connection at the same moment: the entry made first
+		 * is kept, and both packets are counted in it. */
+		if (!bpf_map_update_elem(&fl_flows, &ck, &zero, BPF_NOEXIST))
+			fl_count(FL_COUNTER_FLOWS_STARTED);
+		st = bpf_map_lookup_elem(&fl_flows, &ck);
+		if (!st) {
+			/* No entry to count it in (evicted at once): the packet is its own record. */
+			fl_emit_flow(FL_EMIT_PACKET, now, &key, &rep[0]);
 			return TC_ACT_UNSPEC;
 		}
-	} else if (st) {
-		/* The earlier flow reports what it still holds before its entry starts again. */
-		if (fl_flow_flush(st, now, &left))
-			fl_emit_flow(FL_EMIT_REPORT, now, &key, &left);
-		bpf_map_update_elem(&fl_flows, &key, &fresh, BPF_ANY);
 	}
-	fl_emit_flow(FL_EMIT_NEW, now, &key, &rep);
+	n = fl_flow_packet(st, slot, pkt.protocol, pkt.tcp_flags, skb->len, now, fl_report_interval_ns, rep);
+	for (i = 0; i < 2; i++) {
+		if (i < n && fl_emit_conn(st, &ck, &rep[i]))
+			fl_count(FL_COUNTER_LOST);
+	}
 	return TC_ACT_UNSPEC;
 }
 
@@ -367,3 +380,51 @@ int fl_probe_uprobe(struct pt_regs *ctx)
 }
 
 #include "tls_plaintext.bpf.h"
+
+/* The sweep (sweep.c runs it through BPF_PROG_TEST_RUN): every entry of the flow table that
+ * holds counts a report interval after its last record is reported, its counts exchanged
+ * atomically with the packet path's. Entries are left for the next run, counts intact, while
+ * the ring is short of room, so that the packet path keeps its share. */
+struct fl_sweep_run {
+	__u64 now;
+	__u32 reported;
+	__u32 deferred;
+	__u32 live;
+};
+
+static long fl_sweep_entry(struct bpf_map *map, struct fl_conn_key *ck, struct fl_flow_state *st,
+			   struct fl_sweep_run *run)
+{
+	struct fl_flow_report rep;
+	__u64 size = bpf_ringbuf_query(&fl_events, BPF_RB_RING_SIZE);
+
+	run->live++;
+	if (!fl_flow_due(st, run->now, fl_report_interval_ns))
+		return 0;
+	if (size - bpf_ringbuf_query(&fl_events, BPF_RB_AVAIL_DATA) < size / FL_SWEEP_RING_SHARE) {
+		run->deferred++;
+		return 0;
+	}
+	if (!fl_flow_sweep(st, run->now, fl_report_interval_ns, &rep))
+		return 0;
+	if (fl_emit_conn(st, ck, &rep)) {
+		/* Due again at once: the next run reports it. */
+		st->last_record_ns = 0;
+		run->deferred++;
+		return 0;
+	}
+	run->reported++;
+	return 0;
+}
+
+SEC("syscall")
+int fl_sweep(struct fl_sweep_result *result)
+{
+	struct fl_sweep_run run = { .now = bpf_ktime_get_ns() };
+
+	bpf_for_each_map_elem(&fl_flows, fl_sweep_entry, &run, 0);
+	result->reported = run.reported;
+	result->deferred = run.deferred;
+	result->live = run.live;
+	return 0;
+}

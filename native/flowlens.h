@@ -65,11 +65,12 @@ struct fl_stats {
 	__u32 tls_files;      /* binaries and libraries with OpenSSL uprobes attached */
 	__u64 payload_limited; /* payload packets over the rate limit, aggregated instead */
 	__u64 tls_unmatched;  /* TLS plaintext dropped: its TCP connection was not seen */
+	__u64 flow_evictions; /* flow-table entries taken from a connection for another (table full) */
 };
 
 /* src/native/binding.ts writes and reads these layouts byte by byte. */
 _Static_assert(sizeof(struct fl_session_config) == 240, "fl_session_config layout changed");
-_Static_assert(sizeof(struct fl_stats) == 64, "fl_stats layout changed");
+_Static_assert(sizeof(struct fl_stats) == 72, "fl_stats layout changed");
 
 #define FL_EXPORT __attribute__((visibility("default")))
 

@@ -44,8 +44,8 @@ struct fl_record {
 	__u8 reason;       /* enum fl_emit_reason */
 	__u32 ifindex;     /* FL_REC_DROP: the device in the namespace where the packet was freed (0 if none) */
 	__u64 time_ns;     /* wall clock, ns since the epoch (the loader converts kernel time) */
-	__u64 packets;     /* packets since the last record of this flow */
-	__u64 bytes;       /* bytes since the last record of this flow (whole frames, L2 included) */
+	__u64 packets;     /* FL_REC_FLOW: packets of the connection at this interface (both ways) since its last record */
+	__u64 bytes;       /* the same in bytes (whole frames, L2 included) */
 	__u8 saddr[16];    /* IPv4 in the first 4 bytes */
 	__u8 daddr[16];
 	__u16 sport;       /* host order */
@@ -53,7 +53,7 @@ struct fl_record {
 	__u8 family;       /* 4 or 6 */
 	__u8 protocol;     /* IPPROTO_* */
 	__u8 direction;    /* enum fl_direction */
-	__u8 tcp_flags;    /* union of TCP flags seen since the last record */
+	__u8 tcp_flags;    /* union of TCP flags counted in packets */
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u16 payload_len; /* FL_REC_PAYLOAD / FL_REC_TLS: valid bytes after the record */

@@ -17,14 +17,13 @@
 #include "payload_capture.h"
 #include "bpf_counters.h"
 #include "tls_probes.h"
+#include "sweep.h"
 #include "flowlens.skel.h"
 
 #define FL_MIN_RING_BYTES 4096u
 #define FL_MAX_RING_BYTES (1u << 30)
 /* Wake user space once this fraction of the ring is queued. */
 #define FL_WAKEUP_RING_DIVISOR 8
-#define FL_SWEEP_BATCH_ENTRIES 256u
-#define FL_MIN_SWEEP_PERIOD_NS 100000000ULL
 
 struct fl_tc_attachment {
 	__u32 ifindex;
@@ -43,13 +42,11 @@ struct fl_tracer {
 	__u32 tc_attach;
 	int aggregate;
 	__u64 report_interval_ns;
-	__u64 next_sweep_ns;
+	struct fl_sweep sweep;
 	int possible_cpus;
 	struct fl_tc_attachment *attached;
 	__u32 attached_count;
 	__u32 attached_cap;
-	struct fl_flow_key *sweep_keys;
-	struct fl_flow_state *sweep_states;
 	/* the drain in progress */
 	__u8 *out;
 	__u32 out_len;
@@ -146,6 +143,8 @@ int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct f
 	if (!err)
 		err = bpf_program__set_autoload(skel->progs.fl_tc_egress, programs & FL_PROG_TC);
 	if (!err)
+		err = bpf_program__set_autoload(skel->progs.fl_sweep, programs & FL_PROG_TC);
+	if (!err)
 		err = bpf_program__set_autoload(skel->progs.fl_kfree_skb, programs & FL_PROG_DROPS);
 	if (!err)
 		err = bpf_program__set_autoload(skel->progs.fl_sock_state, programs & FL_PROG_SOCK);
@@ -193,37 +192,7 @@ static int fl_tracer_sample(void *ctx, void *data, size_t size)
 
 static void fl_tracer_sweep(struct fl_tracer *t, __u64 now)
 {
-	int fd = bpf_map__fd(t->skel->maps.fl_flows);
-	__u32 batch = 0;
-	int first = 1;
-
-	for (;;) {
-		__u32 count = FL_SWEEP_BATCH_ENTRIES;
-		__u32 i;
-		int err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, t->sweep_keys, t->sweep_states,
-					       &count, NULL);
-
-		if (err && err != -ENOENT)
-			return;
-		first = 0;
-		for (i = 0; i < count; i++) {
-			struct fl_flow_report rep;
-			struct fl_record *rec;
-
-			if (t->out_len - t->written < FL_MAX_RECORD_BYTES)
-				return;
-			if (!fl_flow_sweep(&t->sweep_states[i], now, t->report_interval_ns, &rep))
-				continue;
-			if (bpf_map_update_elem(fd, &t->sweep_keys[i], &t->sweep_states[i], BPF_EXIST))
-				continue;
-			rec = (struct fl_record *)(t->out + t->written);
-			fl_record_fill(rec, FL_EMIT_REPORT, (__u64)((__s64)now + t->wall_offset_ns), &t->sweep_keys[i],
-				       &rep);
-			t->written += sizeof(*rec);
-		}
-		if (err == -ENOENT)
-			return;
-	}
+	fl_sweep_tick(&t->sweep, now);
 }
 
 static __u32 fl_tracer_drain(void *backend, __u8 *buf, __u32 len)
@@ -238,12 +207,8 @@ static __u32 fl_tracer_drain(void *backend, __u8 *buf, __u32 len)
 	if (len >= FL_MAX_RECORD_BYTES)
 		ring_buffer__consume(t->ring);
 	now = fl_clock_ns(CLOCK_MONOTONIC);
-	if (t->aggregate && now >= t->next_sweep_ns) {
+	if (t->aggregate)
 		fl_tracer_sweep(t, now);
-		t->next_sweep_ns = now + (t->report_interval_ns / 2 > FL_MIN_SWEEP_PERIOD_NS
-						  ? t->report_interval_ns / 2
-						  : FL_MIN_SWEEP_PERIOD_NS);
-	}
 	return t->written;
 }
 
@@ -383,6 +348,7 @@ static void fl_tracer_stats(void *backend, struct fl_stats *out)
 	out->tls_unmatched = fl_counter_sum(t, FL_COUNTER_TLS_UNMATCHED);
 	out->attached = t->attached_count;
 	out->tls_files = fl_tls_probes_files(t->tls);
+	out->flow_evictions = t->sweep.evictions;
 }
 
 static void fl_tracer_close(void *backend)
@@ -400,8 +366,6 @@ static void fl_tracer_close(void *backend)
 	ring_buffer__free(t->ring);
 	flowlens_bpf__destroy(t->skel);
 	free(t->attached);
-	free(t->sweep_keys);
-	free(t->sweep_states);
 	free(t);
 }
 
@@ -428,10 +392,8 @@ int fl_tracer_open(const struct fl_session_config *cfg, void **backend)
 	t->aggregate = cfg->aggregate != 0;
 	t->report_interval_ns = (__u64)(cfg->report_interval_ms ? cfg->report_interval_ms : 1) * 1000000ULL;
 	t->possible_cpus = libbpf_num_possible_cpus();
-	t->sweep_keys = calloc(FL_SWEEP_BATCH_ENTRIES, sizeof(*t->sweep_keys));
-	t->sweep_states = calloc(FL_SWEEP_BATCH_ENTRIES, sizeof(*t->sweep_states));
-	if (t->possible_cpus <= 0 || !t->sweep_keys || !t->sweep_states) {
-		err = t->possible_cpus <= 0 ? t->possible_cpus : -ENOMEM;
+	if (t->possible_cpus <= 0) {
+		err = t->possible_cpus;
 		goto fail;
 	}
 	if (cfg->capture_drops)
@@ -443,6 +405,8 @@ int fl_tracer_open(const struct fl_session_config *cfg, void **backend)
 	err = fl_bpf_load(cfg, programs, &t->skel);
 	if (err)
 		goto fail;
+	fl_sweep_init(&t->sweep, bpf_program__fd(t->skel->progs.fl_sweep), bpf_map__fd(t->skel->maps.fl_counters),
+		      t->report_interval_ns);
 	t->ring = ring_buffer__new(bpf_map__fd(t->skel->maps.fl_events), fl_tracer_sample, t, NULL);
 	if (!t->ring) {
 		err = -errno;

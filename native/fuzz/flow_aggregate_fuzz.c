@@ -1,9 +1,11 @@
 /* Fuzzes base mode's flow aggregation (flow_aggregate.h over flow_table.c) with sequences of
  * packets and sweeps, checking that every packet and byte fed is accounted for exactly, per
- * flow: reported in a record or still pending in the table. Input: a settings byte (report
- * interval, table size), then 4-byte operations: flow (bit 7 set: a sweep instead of a
- * packet), TCP flags or ICMP type (echo request when bit 3 is set, else reply), length, clock
- * step. */
+ * connection: reported in a record or still pending in the table; that each TCP event is
+ * reported at most once per slot; and that a record names the connection's own addresses.
+ * Input: a settings byte (report interval, table size), then 4-byte operations: connection
+ * (bit 7 set: a sweep instead of a packet; bit 6: the packet goes the other way; bit 5: seen
+ * by the egress hook), TCP flags or ICMP type (echo request when bit 3 is set, else reply),
+ * length, clock step. */
 #include <string.h>
 #include "check.h"
 #include "input.h"
@@ -14,9 +16,10 @@ static const __u64 report_interval_ms[8] = { 100, 300, 1000, 5000, 30000, 60000,
 static const __u16 source_ports[4] = { 40000, 40001, 53, 443 };
 static const __u8 protocols[4] = { FL_IPPROTO_TCP, FL_IPPROTO_TCP, FL_IPPROTO_UDP, FL_IPPROTO_ICMP };
 
-/* Flows are numbered by the 7 bits of the operation's first byte and, for ICMP, the echo
- * type's bit; the number, plus one, is also the flow's ifindex, so an entry's key tells it. */
-#define FLOW_COUNT 256
+/* Connections are numbered by the low 5 bits of the operation's first byte and, for ICMP, the
+ * echo type's bit; the number, plus one, is also the connection's ifindex, so an entry's key
+ * tells it. */
+#define FLOW_COUNT 64
 
 struct counts {
 	__u64 packets;
@@ -33,13 +36,14 @@ struct run {
 static void packet_of(struct fl_packet *pkt, __u8 flow, __u8 flags_or_type)
 {
 	__u8 protocol = protocols[flow & 3];
+	__u8 low = flow & 0x40 ? 1 : 0; /* which of the two ends sends */
 
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->family = flow & 4 ? 6 : 4;
-	pkt->saddr[0] = pkt->daddr[0] = 198; /* 198.18.0.1 -> 198.18.0.2, or the same as IPv6 bytes */
+	pkt->saddr[0] = pkt->daddr[0] = 198; /* 198.18.0.1 <-> 198.18.0.2, or the same as IPv6 bytes */
 	pkt->saddr[1] = pkt->daddr[1] = 18;
-	pkt->saddr[3] = 1;
-	pkt->daddr[3] = 2;
+	pkt->saddr[3] = 1 + low;
+	pkt->daddr[3] = 2 - low;
 	if (protocol == FL_IPPROTO_ICMP) {
 		pkt->protocol = pkt->family == 6 ? FL_IPPROTO_ICMPV6 : FL_IPPROTO_ICMP;
 		pkt->icmp_type = flags_or_type & 8 ? 8 : 0;
@@ -47,63 +51,81 @@ static void packet_of(struct fl_packet *pkt, __u8 flow, __u8 flags_or_type)
 	}
 	pkt->protocol = protocol;
 	pkt->has_ports = 1;
-	pkt->sport = source_ports[flow >> 3 & 3];
-	pkt->dport = 80;
+	pkt->sport = low ? 80 : source_ports[flow >> 3 & 3];
+	pkt->dport = low ? source_ports[flow >> 3 & 3] : 80;
 	if (protocol == FL_IPPROTO_TCP)
 		pkt->tcp_flags = flags_or_type;
 }
 
 static __u32 flow_number(const struct fl_packet *pkt, __u8 flow)
 {
-	return (flow & 0x7f) | (pkt->icmp_type ? 0x80u : 0);
+	return (flow & 0x1f) | (pkt->icmp_type ? 0x20u : 0);
 }
 
-static void record(struct run *run, __u32 flow, const struct fl_flow_report *rep)
+/* A record of connection `flow`: its counts, and the flow it names is one of the connection's. */
+static void record(struct run *run, const struct fl_conn_key *ck, const struct fl_flow_report *rep)
 {
-	FUZZ_CHECK(rep->packets >= 1 && rep->bytes >= rep->packets);
+	__u32 flow = ck->ifindex - 1;
+	struct fl_flow_key key;
+	struct fl_conn_key again;
+	struct fl_record r;
+
+	FUZZ_CHECK(flow < FLOW_COUNT);
+	FUZZ_CHECK(rep->bytes >= rep->packets);
+	FUZZ_CHECK(rep->packets >= 1 || rep->reason != FL_EMIT_REPORT);
+	FUZZ_CHECK(rep->reason == FL_EMIT_NEW || rep->reason == FL_EMIT_FLAGS || rep->reason == FL_EMIT_REPORT);
+	fl_flow_key_of_conn(&key, ck, rep->slot);
+	FUZZ_CHECK(fl_conn_key_of(&again, &key) == rep->slot && memcmp(&again, ck, sizeof(again)) == 0);
+	fl_record_fill_conn(&r, ck, rep);
+	FUZZ_CHECK(r.ifindex == ck->ifindex && r.packets == rep->packets && r.time_ns == rep->time_ns);
 	run->reported[flow].packets += rep->packets;
 	run->reported[flow].bytes += rep->bytes;
 }
 
 /* A packet through the aggregation of fl_base_packet (base.c): keep in step with it. */
-static void packet(struct run *run, __u32 flow, const struct fl_packet *pkt, __u64 len, __u64 now)
+static void packet(struct run *run, const struct fl_packet *pkt, __u8 direction, __u32 flow, __u64 len, __u64 now)
 {
 	struct fl_flow_key key;
-	struct fl_flow_report rep;
+	struct fl_conn_key ck;
+	struct fl_flow_report rep[2];
 	struct fl_flow_entry *e;
-	int found;
-	__u8 reason, events;
+	int found, n, i;
+	__u8 slot;
+	__u32 events, mine;
 
 	run->fed[flow].packets++;
 	run->fed[flow].bytes += len;
-	fl_flow_key_of(&key, pkt, flow + 1, FL_DIR_INGRESS);
-	e = fl_flow_table_slot(&run->table, &key, &found);
+	fl_flow_key_of(&key, pkt, flow + 1, direction);
+	slot = fl_conn_key_of(&ck, &key);
+	e = fl_flow_table_slot(&run->table, &ck, &found);
 	FUZZ_CHECK(e >= run->table.entries && e <= run->table.entries + run->table.mask);
-	FUZZ_CHECK(!found || (e->used && memcmp(&e->key, &key, sizeof(key)) == 0));
-	if (found && !fl_flow_restarts(&e->state, pkt, now)) {
-		events = e->state.events_seen;
-		reason = fl_flow_account(&e->state, pkt, len, now, run->interval_ns, &rep);
-		FUZZ_CHECK(reason == 0 || reason == FL_EMIT_FLAGS || reason == FL_EMIT_REPORT);
-		/* FLAGS: a TCP event not reported before on this flow; nothing else adds events. */
-		if (reason == FL_EMIT_FLAGS)
-			FUZZ_CHECK(pkt->protocol == FL_IPPROTO_TCP && (e->state.events_seen & ~events));
-		else
-			FUZZ_CHECK(e->state.events_seen == events);
-		if (reason)
-			record(run, flow, &rep);
-		return;
+	FUZZ_CHECK(!found || (e->used && memcmp(&e->key, &ck, sizeof(ck)) == 0));
+	if (!found) {
+		if (e->used && fl_flow_flush(&e->state, now, &rep[0]))
+			record(run, &e->key, &rep[0]);
+		FUZZ_CHECK(!e->used || (!e->state.packets && !e->state.pending));
+		memset(e, 0, sizeof(*e));
+		e->key = ck;
+		e->used = 1;
 	}
-	/* A restart: idle for long going forward in time, or a new connection after FIN or RST. */
-	if (found)
-		FUZZ_CHECK(now > e->state.last_seen_ns ||
-			   (pkt->tcp_flags & (FL_TCP_SYN | FL_TCP_ACK)) == FL_TCP_SYN);
-	if (e->used && fl_flow_flush(&e->state, now, &rep))
-		record(run, e->key.ifindex - 1, &rep);
-	e->key = key;
-	e->used = 1;
-	fl_flow_start(&e->state, pkt, len, now, &rep);
-	FUZZ_CHECK(rep.packets == 1 && rep.bytes == len && !e->state.packets && !e->state.bytes);
-	record(run, flow, &rep);
+	events = e->state.events;
+	mine = (__u32)(FL_EV_SEEN | fl_tcp_events(pkt->protocol, pkt->tcp_flags)) << (slot * FL_SLOT_BITS);
+	n = fl_flow_packet(&e->state, slot, pkt->protocol, pkt->tcp_flags, len, now, run->interval_ns, rep);
+	FUZZ_CHECK(n >= 0 && n <= 2);
+	for (i = 0; i < n; i++) {
+		record(run, &ck, &rep[i]);
+		/* "new" and "flags" name the packet's own slot, or a deferred close's. */
+		if (rep[i].reason == FL_EMIT_NEW)
+			FUZZ_CHECK(rep[i].slot == slot && (e->state.events & (FL_EV_SEEN << (slot * FL_SLOT_BITS))));
+	}
+	/* Events only grow, by this packet's, unless the connection started again. */
+	if ((e->state.events & events) == events)
+		FUZZ_CHECK((e->state.events & ~events & ~mine) == 0);
+	else
+		FUZZ_CHECK(n >= 1 && (e->state.events & ~mine) == 0);
+	/* A deferred close waits for a packet the other way. */
+	if (e->state.pending)
+		FUZZ_CHECK((e->state.pending & ~0xffu) == FL_PENDING && (e->state.pending & 0xff) < 4);
 }
 
 /* A whole sweep of fl_base_sweep (base.c); afterwards no entry holds counts that are due. */
@@ -116,13 +138,13 @@ static void sweep(struct run *run, __u64 now)
 		struct fl_flow_entry *e = &run->table.entries[i];
 
 		if (e->used && fl_flow_sweep(&e->state, now, run->interval_ns, &rep))
-			record(run, e->key.ifindex - 1, &rep);
+			record(run, &e->key, &rep);
 	}
 	for (i = 0; i <= run->table.mask; i++) {
-		const struct fl_flow_state *st = &run->table.entries[i].state;
+		const struct fl_flow_entry *e = &run->table.entries[i];
 
-		if (run->table.entries[i].used && st->packets)
-			FUZZ_CHECK(now < st->last_seen_ns || now - st->last_seen_ns < run->interval_ns);
+		if (e->used)
+			FUZZ_CHECK(!fl_flow_due(&e->state, now, run->interval_ns));
 	}
 }
 
@@ -173,14 +195,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		}
 		packet_of(&pkt, flow, flags_or_type);
-		packet(run, flow_number(&pkt, flow), &pkt, len, now);
+		packet(run, &pkt, flow & 0x20 ? FL_DIR_EGRESS : FL_DIR_INGRESS, flow_number(&pkt, flow), len, now);
 	}
 	check_counts(run);
 	/* A sweep a report interval after the last packet reports whatever is left. */
 	sweep(run, latest + run->interval_ns);
 	check_counts(run);
 	for (__u32 i = 0; i <= run->table.mask; i++)
-		FUZZ_CHECK(!run->table.entries[i].state.packets);
+		FUZZ_CHECK(!run->table.entries[i].state.packets && !run->table.entries[i].state.pending);
 	fl_flow_table_free(&run->table);
 	return 0;
 }

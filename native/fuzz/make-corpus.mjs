@@ -155,12 +155,13 @@ const payloads = {
 };
 
 // flow_aggregate: a settings byte (bits 0-2 report interval, bits 3-5 table size), then 4-byte
-// operations: flow (bit 7: a sweep), TCP flags or ICMP type, length, clock step.
+// operations: connection (bit 7: a sweep; bit 6: the other way; bit 5: the egress hook), TCP
+// flags or ICMP type, length, clock step.
 const ops = (settings, list) => bytes([settings], ...list.map((op) => Buffer.from(op)));
 const S10 = (n) => 0x80 | n; // clock step: n times 10 s
 const SWEEP = 0x80;
 const CLIENT = 0x00; // flow 0: TCP over IPv4 from port 40000
-const SERVER = 0x40; // flow 64: the same on another ifindex (another observation point)
+const SERVER = 0x60; // the same connection the other way, seen by the other hook (as on a veth)
 const DNS = 0x12; // UDP over IPv4 from port 53
 const PING = 0x03; // ICMP over IPv4
 const PING6 = 0x07; // ICMPv6
@@ -186,6 +187,11 @@ const aggregates = {
   'ping-both-families': ops(0x0a, [
     [PING, 8, 5, US(1)], [PING, 0, 5, US(30)], [PING6, 8, 5, MS(1)], [PING6, 0, 5, US(30)],
     [PING, 8, 5, MS(63)], [SWEEP, 0, 0, MS(63)], [SWEEP, 0, 0, S10(1)],
+  ]),
+  'close-both-ways-then-last-ack': ops(0x03, [
+    [CLIENT, SYN, 0, US(1)], [SERVER, SYN | ACK, 0, US(40)], [CLIENT, ACK, 0, US(40)],
+    [SERVER, FIN | ACK, 0, US(40)], [CLIENT, ACK, 0, US(40)], [CLIENT, FIN | ACK, 0, US(40)], [SERVER, ACK, 0, US(40)],
+    [CLIENT, SYN, 0, MS(1)], [SERVER, RST | ACK, 0, US(40)], [SWEEP, 0, 0, S10(1)],
   ]),
   'clock-steps-back': ops(0x01, [[CLIENT, SYN, 0, S10(1)], [CLIENT, ACK, 0, 0xc8], [SWEEP, 0, 0, 0xff], [CLIENT, ACK, 0, MS(40)]]),
 };

@@ -75,7 +75,7 @@ const MODE_VALUES = { tracer: 1, base: 2 } as const;
 const TC_ATTACH_VALUES = { auto: 0, tcx: 1, clsact: 2 } as const;
 
 // struct fl_stats
-const STATS_BYTES = 64;
+const STATS_BYTES = 72;
 const STATS_RECORDS = 0;
 const STATS_LOST = 8;
 const STATS_MALFORMED = 16;
@@ -85,6 +85,7 @@ const STATS_ATTACHED = 40;
 const STATS_TLS_FILES = 44;
 const STATS_PAYLOAD_LIMITED = 48;
 const STATS_TLS_UNMATCHED = 56;
+const STATS_FLOW_EVICTIONS = 64;
 
 const DROP_REASON_NAMES_BYTES = 64 * 1024;
 const RECORD_ALIGNMENT_BYTES = 8;
@@ -272,6 +273,11 @@ export class NativeSession {
       skipped: Number(buf.readBigUInt64LE(STATS_SKIPPED)),
       attached: buf.readUInt32LE(STATS_ATTACHED),
     };
+  }
+
+  /** Flow-table entries taken from one connection for another because the table was full. */
+  flowEvictions(): number {
+    return Number(this.#readStats().readBigUInt64LE(STATS_FLOW_EVICTIONS));
   }
 
   l7Stats(): L7CaptureStats {
