@@ -12,6 +12,7 @@ import { HealthChecks } from './health/health-checks.js';
 import { startHealthServer, type HealthServer } from './health/server.js';
 import { moduleLogger } from './log.js';
 import type { HttpEndpoint } from './metrics/http-listener.js';
+import { registerConnectionTableMetrics } from './metrics/connection-table.js';
 import { registerL7RejectionsMetric } from './metrics/l7-rejections.js';
 import { registerL7TableMetrics } from './metrics/l7-tables.js';
 import { NO_CAPTURE_COUNTERS } from './metrics/agent-state.js';
@@ -155,6 +156,7 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
       dropReasonNames: mode.mode === 'tracer' ? dropReasonNames() : new Map(),
       names,
     });
+    registerConnectionTableMetrics(metrics.registry, () => parser.connectionTable());
     const l7Parser = new L7FlowParser({ nodeName: flowNodeName, names });
     registerL7RejectionsMetric(metrics.registry, () => l7Parser.rejections());
     registerL7TableMetrics(metrics.registry, () => l7Parser.tableStats());

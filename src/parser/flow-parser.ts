@@ -6,7 +6,7 @@ import { DropReasonMapper } from './drop-reason.js';
 import { flowUuid } from './flow-uuid.js';
 import { ipOf, l3l4Summary, layer4Of } from './l3l4.js';
 import { observationPoint, TRACE_SUB_TYPES, trafficDirection } from './observation-point.js';
-import { ReplyTracker } from './reply-tracker.js';
+import { ReplyTracker, type ConnectionTableStats } from './reply-tracker.js';
 
 // Native records -> Hubble L3/L4 flows. Flow and payload records become forwarded traces
 // (event type 4), drop records become drops (event type 1); socket and TLS records are
@@ -59,6 +59,11 @@ export class FlowParser {
 
   stats(): FlowParserStats {
     return { ...this.counts };
+  }
+
+  /** The connections remembered for is_reply. */
+  connectionTable(): ConnectionTableStats {
+    return this.replies.tableStats();
   }
 
   parse(record: NativeRecord): Flow | undefined {
