@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
-// The BPF programs, maps and links one process holds (read from its fd table, so other
-// processes' objects never count), and which ids the kernel still has.
+// What capture one process holds, read from its fd table so that other processes' objects
+// never count: BPF programs, maps and links (and which ids the kernel still has), AF_PACKET
+// sockets; and the agent's classic tc filters on a device.
 
 export interface HeldLink {
   id: number;
@@ -80,4 +81,24 @@ export function agentTcFilters(dev: string): string[] {
   return ['ingress', 'egress']
     .flatMap((hook) => execFileSync('tc', ['filter', 'show', 'dev', dev, hook], { encoding: 'utf8' }).split('\n'))
     .filter((line) => line.includes('fl_tc_'));
+}
+
+/** The interfaces the process's AF_PACKET sockets are bound to (base mode's capture), by ifindex. */
+export function packetSocketIfindexesOf(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const socket = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (socket) inodes.add(socket[1]!);
+    } catch {
+      // closed while listing
+    }
+  }
+  // sk RefCnt Type Proto Iface R Rmem User Inode
+  return readFileSync(`/proc/${pid}/net/packet`, 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((columns) => columns.length >= 9 && inodes.has(columns[8]!))
+    .map((columns) => Number(columns[4]));
 }
