@@ -4,6 +4,7 @@ import { agentTcFilters, bpfObjectsHeldBy, stillExisting, type HeldBpfObjects } 
 import { sampleValue } from '../helpers/exposition.js';
 import { createPodPair, ifindexOf, type PodPair } from '../helpers/netns.js';
 import { macOf, startTupleFlood, type TupleFlood } from '../helpers/tuple-flood.js';
+import { startCaptureChild, type CaptureChild } from '../native/capture-child.js';
 import { waitFor } from '../server/tls-fixture.js';
 
 // A real agent (tracer mode) on two pod veths is killed with SIGKILL while a flood of new
@@ -11,6 +12,11 @@ import { waitFor } from '../server/tls-fixture.js';
 // id against `bpftool`, so other processes' objects never count) and no tc filter of ours is
 // left. A new agent started into the same flood attaches both veths afresh and captures;
 // stopped with SIGTERM, it too leaves nothing.
+//
+// Where tcx is missing (kernels before 6.6) the agent attaches classic clsact filters, and those
+// outlive a killed process. This kernel has tcx, so a capture session of its own process, told
+// to use clsact, stands in for such an agent: killed under the flood, its filters (and the
+// programs and maps they hold) stay until a real agent starts on the same veths and removes them.
 
 const FLOOD_TUPLES = 600_000;
 const FLOOD_PER_SECOND = 10_000;
@@ -88,6 +94,52 @@ describe('a real agent killed under load', () => {
       flood?.stop();
       await flood?.done.catch(() => undefined);
       for (const agent of agents) await agent.stop();
+      pair?.cleanup();
+    }
+  }, 120_000);
+
+  it('that attached clsact filters: the next agent removes them, and its programs and maps go', async () => {
+    let pair: PodPair | undefined;
+    let flood: TupleFlood | undefined;
+    let killed: CaptureChild | undefined;
+    let agent: AgentProcess | undefined;
+    try {
+      pair = createPodPair();
+      const devs = [pair.hostIfA, pair.hostIfB];
+      const veths = devs.map(ifindexOf);
+      flood = startTupleFlood({
+        ns: pair.nsA,
+        device: 'eth0',
+        destinationMac: macOf(pair.nsB, 'eth0'),
+        destination: pair.ipB,
+        count: FLOOD_TUPLES,
+        perSecond: FLOOD_PER_SECOND,
+        timeoutMs: FLOOD_TIMEOUT_MS,
+      });
+      killed = await startCaptureChild([], ['--mode', 'tracer', '--tc-attach', 'clsact', '--attach', veths.join(',')]);
+      const held = bpfObjectsHeldBy(killed.process.pid!);
+      expect(held.programs.length).toBeGreaterThan(0);
+      killed.process.kill('SIGKILL');
+      await killed.exited;
+      // The filters, and through them the programs and maps, outlive the process.
+      for (const dev of devs) expect(agentTcFilters(dev)).toHaveLength(2);
+      expect(stillExisting(held).programs.length).toBeGreaterThan(0);
+
+      agent = await startAgentProcess([...isolatedAgentFlags(), '--capture-mode', 'tracer', '--interfaces', devs.join(',')]);
+      const readBefore = await recordsRead(agent);
+      await waitFor('the agent to capture the flood', async () => (await recordsRead(agent!)) > readBefore + 5_000);
+      expect(devs.flatMap(agentTcFilters)).toEqual([]);
+      await waitFor('the killed session\'s programs and maps to go', () => {
+        const left = stillExisting(held);
+        return left.programs.length + left.maps.length + left.links.length === 0;
+      }, 15_000);
+      expect(tcxLinkIfindexes(bpfObjectsHeldBy(agent.child.pid!))).toEqual([...veths, ...veths].sort((a, b) => a - b));
+      console.log(`clsact session killed under a flood: 4 filters, ${held.programs.length} programs, ${held.maps.length} maps outlived it; the next agent removed them, 0 left`);
+    } finally {
+      flood?.stop();
+      await flood?.done.catch(() => undefined);
+      killed?.process.kill('SIGKILL');
+      await agent?.stop();
       pair?.cleanup();
     }
   }, 120_000);
