@@ -3,7 +3,7 @@ import { isolatedAgentFlags, startAgentProcess, type AgentProcess } from '../hel
 import { bpfObjectsHeldBy, mapEntryCount, mapInfo } from '../helpers/bpf-objects.js';
 import { findSamples, sampleValue } from '../helpers/exposition.js';
 import { createPodPair, type PodPair } from '../helpers/netns.js';
-import { macOf, startTupleFlood } from '../helpers/tuple-flood.js';
+import { macOf, startTupleFlood, type TupleFlood } from '../helpers/tuple-flood.js';
 import { waitFor } from '../server/tls-fixture.js';
 
 // A real agent, in each capture mode, on the host end of a pod's veth while the pod sends
@@ -53,6 +53,7 @@ describe.each(['tracer', 'base'] as const)('a real agent in %s mode under a floo
   it('keeps its connection tables at their bounds, counts what they forgot, and its RSS under the bound', async () => {
     let pair: PodPair | undefined;
     let agent: AgentProcess | undefined;
+    let flood: TupleFlood | undefined;
     try {
       pair = createPodPair();
       agent = await startAgentProcess([...isolatedAgentFlags(), '--capture-mode', mode, '--interfaces', pair.hostIfA]);
@@ -60,7 +61,7 @@ describe.each(['tracer', 'base'] as const)('a real agent in %s mode under a floo
       const pid = agent.child.pid!;
       const rssBefore = sampleValue(await scrape(agent), 'process_resident_memory_bytes') ?? 0;
 
-      const flood = startTupleFlood({
+      flood = startTupleFlood({
         ns: pair.nsA,
         device: 'eth0',
         destinationMac: macOf(pair.nsB, 'eth0'),
@@ -105,6 +106,8 @@ describe.each(['tracer', 'base'] as const)('a real agent in %s mode under a floo
       console.log(`agent (${mode}) under a ${TUPLES}-tuple flood: RSS ${mib(rssBefore)} -> ${mib(rssAfter)} MiB (bound ${mib(RSS_BOUND_BYTES)} MiB); ${figures.join('; ')}`);
       expect(rssAfter).toBeLessThan(RSS_BOUND_BYTES);
     } finally {
+      flood?.stop();
+      await flood?.done.catch(() => undefined);
       try {
         await agent?.stop();
       } finally {
