@@ -112,7 +112,12 @@ export function startTupleFlood(options: TupleFloodOptions): TupleFlood {
       const lines: string[] = [];
       for (let i = 0; i < batch; i++) lines.push(randomTupleFrame(sourceMac, destinationMac, destination).toString('hex'));
       written += batch;
-      if (!stdin.write(lines.join('\n') + '\n')) await new Promise((resolve) => stdin.once('drain', resolve));
+      if (!stdin.write(lines.join('\n') + '\n')) {
+        await new Promise((resolve) => {
+          stdin.once('drain', resolve);
+          stdin.once('close', resolve); // the sender ended (killed past its time)
+        });
+      }
       const rest = TICK_MS - (Date.now() - started);
       if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
     }
