@@ -12,6 +12,7 @@ import { HealthChecks } from './health/health-checks.js';
 import { startHealthServer, type HealthServer } from './health/server.js';
 import { moduleLogger } from './log.js';
 import type { HttpEndpoint } from './metrics/http-listener.js';
+import { registerConnectionTableMetrics } from './metrics/connection-table.js';
 import { registerL7RejectionsMetric } from './metrics/l7-rejections.js';
 import { registerL7TableMetrics } from './metrics/l7-tables.js';
 import { NO_CAPTURE_COUNTERS } from './metrics/agent-state.js';
@@ -153,6 +154,18 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
     const l7Parser = new L7FlowParser({ nodeName: flowNodeName, names });
     registerL7RejectionsMetric(metrics.registry, () => l7Parser.rejections());
     registerL7TableMetrics(metrics.registry, () => l7Parser.tableStats());
+    const pipeline = createFlowPipeline({
+      nodeName: flowNodeName,
+      dropReasonNames: mode.mode === 'tracer' ? dropReasonNames() : new Map(),
+      interfaces: { lookupInterface: (ifindex) => source?.lookupInterface(ifindex) },
+      store,
+      metrics,
+      endpoints,
+      names,
+      l7Parser,
+      seeNamespace: (namespace) => seenNamespaces.see(namespace),
+    });
+    registerConnectionTableMetrics(metrics.registry, () => pipeline.ingest.connectionTable());
     source = new NativeSource({
       session: {
         mode: mode.mode,
@@ -167,17 +180,7 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
         tlsPlaintext: tlsParse.enabled,
       },
       interfaces: config.capture.interfaces,
-      handlers: createFlowPipeline({
-        nodeName: flowNodeName,
-        dropReasonNames: mode.mode === 'tracer' ? dropReasonNames() : new Map(),
-        interfaces: { lookupInterface: (ifindex) => source?.lookupInterface(ifindex) },
-        store,
-        metrics,
-        endpoints,
-        names,
-        l7Parser,
-        seeNamespace: (namespace) => seenNamespaces.see(namespace),
-      }).handlers,
+      handlers: pipeline.handlers,
     });
     const capture = source;
     await capture.start();

@@ -33,7 +33,7 @@ import type { FlowStore, SlotFacts } from '../store/flow-store.js';
 import { AddressText } from './address-text.js';
 import type { FlowBuilder } from './flow-builder.js';
 import type { L7FlowParser } from './l7/l7-flow-parser.js';
-import { ReplyTracker, type FiveTuple } from './reply-tracker.js';
+import { ReplyTracker, type ConnectionTableStats, type FiveTuple } from './reply-tracker.js';
 
 // Native records -> the flow store, with no object per record: each L3/L4 record's bytes are
 // copied into a store slot beside what only capture time knows (is_reply from the connection
@@ -103,9 +103,9 @@ export class RecordIngest {
     return { ...this.counts };
   }
 
-  /** Connections the reply tracker holds. */
-  get connections(): number {
-    return this.replies.size;
+  /** The connections remembered for is_reply. */
+  connectionTable(): ConnectionTableStats {
+    return this.replies.tableStats();
   }
 
   /** Stores every whole record in `buffer[0, length)`; followers are told once at the end. */

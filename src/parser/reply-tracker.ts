@@ -20,7 +20,8 @@ import { TCP_ACK, TCP_SYN } from './tcp-flags.js';
 // generation; when it holds half the capacity it becomes the old one and the previous old
 // generation is dropped whole. A connection met in the old generation moves back to the
 // young one, so busy connections stay and the least recently seen go first, without the
-// per-entry eviction scans a single Map would need.
+// per-entry eviction scans a single Map would need. The connections of a dropped generation
+// are counted as evictions.
 
 const ICMPV4_REPLY_TYPES = new Set([0, 3, 4, 5, 9, 11, 12, 14, 16, 18]);
 const ICMPV6_REPLY_TYPES = new Set([1, 2, 3, 4, 129, 134, 136, 137]);
@@ -63,10 +64,19 @@ function tupleHash(protocol: number, low: string, lowPort: number, high: string,
   return Math.imul(h ^ highPort, FNV_PRIME);
 }
 
+export interface ConnectionTableStats {
+  entries: number;
+  /** The bound on entries. */
+  capacity: number;
+  /** Connections forgotten to make room, since start. */
+  evictions: number;
+}
+
 export class ReplyTracker {
   private young = new Map<number, Connection>();
   private old = new Map<number, Connection>();
   private readonly generationSize: number;
+  private evictions = 0;
 
   constructor(capacity: number) {
     this.generationSize = Math.max(1, capacity >> 1);
@@ -74,6 +84,10 @@ export class ReplyTracker {
 
   get size(): number {
     return this.young.size + this.old.size;
+  }
+
+  tableStats(): ConnectionTableStats {
+    return { entries: this.size, capacity: 2 * this.generationSize, evictions: this.evictions };
   }
 
   /** is_reply for a forwarded record; learns the connection when it is new. */
@@ -138,6 +152,7 @@ export class ReplyTracker {
     this.old.delete(key);
     this.young.set(key, connection);
     if (this.young.size >= this.generationSize) {
+      this.evictions += this.old.size;
       this.old = this.young;
       this.young = new Map();
     }

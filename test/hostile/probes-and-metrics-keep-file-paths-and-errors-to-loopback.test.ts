@@ -16,7 +16,10 @@ import { clientTls, collect, ownConnection, unary, waitFor } from '../server/tls
 // The metrics port listens on every interface and the health port on the node's address in the
 // DaemonSet: what they tell a client that is not on loopback must not name files or carry error
 // texts. The non-loopback client here connects to an address on a veth the test creates in the
-// root namespace (198.18.0.0/15), so its source address is that address too.
+// root namespace (198.18.0.0/15), so its source address is that address too. The failing check
+// is a certificate file overwritten in place with random bytes under an open follow stream:
+// the agent stays the same process, the stream flows, and a good certificate written later
+// goes into service without a restart.
 
 const SERVER_NAME = 'node-1.default.hubble-grpc.cilium.io';
 
@@ -33,7 +36,7 @@ async function readyz(host: string, port: number): Promise<Readiness> {
 }
 
 describe('probes and metrics off loopback', () => {
-  it('name failing checks without paths or error texts, while loopback and the log get the details; a garbage certificate on disk leaves open streams flowing', async () => {
+  it('name failing checks without paths or error texts, while loopback and the log get the details; a garbage certificate on disk leaves open streams flowing until a good one is in service', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fl-offloopback-'));
     const id = randomBytes(3).toString('hex');
     const veth = `flvo${id}`;
@@ -44,6 +47,7 @@ describe('probes and metrics off loopback', () => {
       execFileSync('ip', ['addr', 'add', `${outside}/32`, 'dev', veth]);
       execFileSync('ip', ['link', 'set', veth, 'up']);
       const certs = generateCertificates({ outDir: join(dir, 'certs'), nodeName: 'node-1', clusterName: 'default', ips: ['127.0.0.1'], validDays: 2 });
+      const renewed = generateCertificates({ outDir: join(dir, 'renewed'), nodeName: 'node-1', clusterName: 'default', ips: ['127.0.0.1'], validDays: 2, ca: { certFile: certs.caCert, keyFile: certs.caKey! } });
       const certFile = join(dir, 'server.crt');
       const keyFile = join(dir, 'server.key');
       copyFileSync(certs.serverCert, certFile);
@@ -78,9 +82,22 @@ describe('probes and metrics off loopback', () => {
         await waitFor('ready', async () => (await readyz(outside, agent.healthPort)).status === 200, 30_000);
         await pingUntilEcho('an echo on the follow stream');
 
-        // The certificate on disk turns into garbage under the open stream.
-        writeFileSync(`${certFile}.new`, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
-        renameSync(`${certFile}.new`, certFile);
+        const pid = agent.child.pid;
+        const dial = async (): Promise<string> => {
+          const tls = clientTls(certs.caCert, certs);
+          const dialer = new hubbleProtos.observer.Observer(address, tls.credentials, ownConnection(SERVER_NAME));
+          try {
+            await unary(dialer, 'ServerStatus', {});
+            return tls.seenFingerprints.at(-1)!;
+          } finally {
+            dialer.close();
+          }
+        };
+        const servedFirst = await dial();
+
+        // The certificate on disk turns into garbage under the open stream, written in place
+        // as a broken secret update or a disk error would leave it.
+        writeFileSync(certFile, Buffer.concat([Buffer.from('-----BEGIN CERTIFICATE-----\n'), randomBytes(1500)]));
         const logged = await agent.waitForLog((line) => line.msg === 'TLS files on disk are unusable: still serving the previous certificate', 40_000);
         expect(JSON.stringify(logged)).toContain(certFile);
 
@@ -103,13 +120,23 @@ describe('probes and metrics off loopback', () => {
         // Still served: the open stream and a new connection, with the previous certificate.
         await pingUntilEcho('an echo after the certificate turned to garbage');
         expect(stream.ended).toBeUndefined();
-        const dialer = new hubbleProtos.observer.Observer(address, clientTls(certs.caCert, certs).credentials, ownConnection(SERVER_NAME));
-        try {
-          await unary(dialer, 'ServerStatus', {});
-        } finally {
-          dialer.close();
-        }
+        expect(await dial()).toBe(servedFirst);
         expect(agent.child.exitCode).toBeNull();
+        expect(agent.child.pid).toBe(pid);
+
+        // A good certificate, each file replaced in one step: in service without a restart.
+        copyFileSync(renewed.serverKey, `${keyFile}.new`);
+        copyFileSync(renewed.serverCert, `${certFile}.new`);
+        renameSync(`${keyFile}.new`, keyFile);
+        renameSync(`${certFile}.new`, certFile);
+        await agent.waitForLog((line) => line.msg === 'TLS certificate reloaded', 40_000);
+        await waitFor('ready again', async () => (await readyz(outside, agent.healthPort)).status === 200);
+        const recovered = await (await fetch(`http://${outside}:${agent.metricsPort}/metrics`)).text();
+        expect(sampleValue(recovered, 'flowlens_tls_certificate_valid', { file: 'cert' })).toBe(1);
+        expect(await dial()).not.toBe(servedFirst);
+        await pingUntilEcho('an echo on the same stream after the good certificate');
+        expect(stream.ended).toBeUndefined();
+        expect(agent.child.pid).toBe(pid);
       } finally {
         stream.call.cancel();
         follower.close();

@@ -11,6 +11,8 @@ describe('reply tracker', () => {
     }
     // Generational forgetting keeps at least the most recent half.
     expect(tracker.size).toBeGreaterThanOrEqual(50);
+    // Every connection it no longer holds was counted as it went.
+    expect(tracker.tableStats()).toEqual({ entries: tracker.size, capacity: 100, evictions: 1000 - tracker.size });
   });
 
   it('keeps connections that stay busy while newer ones come and go', () => {
