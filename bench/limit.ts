@@ -54,6 +54,8 @@ export interface FloodFigures {
   recordsRead: number;
   /** Flows the agent ingested into its store (hubble_flows_processed_total), load and backlog. */
   flowsIngested: number;
+  /** Of those, the ones ingested by the time the load ended. */
+  ingestedDuringLoad: number;
   /** hubble_lost_events_total growth, by source. */
   lostInAgent: Record<string, number>;
   /** Agent CPU seconds from the load's start until its counters (and client) went quiet. */
@@ -70,7 +72,7 @@ export interface LimitRun {
     client: ConsumerFigures & { lostToClient: Record<string, number> };
     /** Flows the client was told it missed after they were ingested (LOST_AFTER_INGEST). */
     reportedMissed: number;
-    /** client flows ÷ flows ingested. */
+    /** Flows the client received while the load ran ÷ flows ingested while it ran. */
     clientShare: number;
     nativeRaw: ConsumerFigures;
     nativeDecode: ConsumerFigures;
@@ -130,7 +132,7 @@ async function flood(pair: PodPair, agent: AgentProcess, loadSeconds: number, cp
   const load: UdpResult = await runUdpLoad(pair, { portBase: PORT_BASE, ports: PORTS, rate: 0, count: MAX_DATAGRAMS, maxMs: loadSeconds * 1000, sockets: SOCKETS });
   const loadEnd = Date.now();
   const clientDuringLoad = stream?.flows ?? 0;
-  const readDuringLoad = (await scrapeAgentCounters(agent.metricsPort)).recordsRead - countersBefore.recordsRead;
+  const atLoadEnd = counterDelta(await scrapeAgentCounters(agent.metricsPort), countersBefore);
   const counters = counterDelta(await settle(agent, stream), countersBefore);
   const agentCpuSeconds = processCpuSeconds(agent.pid) - cpuBefore;
   const cores: Record<string, number> = { ...cpu.finish(), generator: Math.round((load.cpu_seconds / load.send_seconds) * 100) / 100 };
@@ -139,7 +141,8 @@ async function flood(pair: PodPair, agent: AgentProcess, loadSeconds: number, cp
     offeredDatagrams: load.sent,
     offeredPerSecond: Math.round(load.rate),
     loadSeconds: seconds,
-    ingestPerSecond: perSecond(readDuringLoad, seconds),
+    ingestPerSecond: perSecond(atLoadEnd.recordsRead, seconds),
+    ingestedDuringLoad: atLoadEnd.flowsProcessed,
     recordsRead: counters.recordsRead,
     flowsIngested: counters.flowsProcessed,
     lostInAgent: Object.fromEntries(Object.entries(counters.lost).filter(([, value]) => value > 0)),
@@ -190,7 +193,7 @@ export async function measureLimit(pair: PodPair, mode: BenchMode, options: { qu
           lostToClient,
         },
         reportedMissed: sum(lostToClient, LOST_AFTER_INGEST),
-        clientShare: figures.flowsIngested > 0 ? received / figures.flowsIngested : 0,
+        clientShare: figures.ingestedDuringLoad > 0 ? (clientDuringLoad - flowsAtStart) / figures.ingestedDuringLoad : 0,
         nativeRaw,
         nativeDecode,
         ingestRatio: nativeRaw.eventsPerSecond > 0 ? figures.ingestPerSecond / nativeRaw.eventsPerSecond : 0,
