@@ -10,6 +10,9 @@ const CLI_PATH = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 
+/** Extra node flags for every agent the bench starts (space-separated), to measure e.g. V8 heap flags. */
+const EXTRA_NODE_FLAGS = (process.env.FLOWLENS_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+
 /** Base mode for real: eBPF taken away as on a locked-down node (AF_PACKET still allowed). */
 const NO_BPF_WRAPPER = ['setpriv', '--inh-caps=-all', '--bounding-set=-bpf,-sys_admin,-perfmon,-net_admin', '--'];
 
@@ -59,7 +62,7 @@ function agentFlags(options: AgentOptions): string[] {
 export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
   if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run the set-up (npm run bench does)`);
   const wrapper = options.mode === 'base' ? NO_BPF_WRAPPER : [];
-  const argv = [...wrapper, process.execPath, ...(options.nodeFlags ?? []), CLI_PATH, ...agentFlags(options)];
+  const argv = [...wrapper, process.execPath, ...EXTRA_NODE_FLAGS, ...(options.nodeFlags ?? []), CLI_PATH, ...agentFlags(options)];
   const child = trackChild(spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

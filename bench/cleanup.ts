@@ -59,6 +59,11 @@ function stopAndExit(reason: string, status: number): void {
   void cleanupAll().finally(() => process.exit(status));
 }
 
+/** Bounds the whole run: past the limit, everything is stopped and cleaned up as on Ctrl-C. */
+export function stopAfter(ms: number): void {
+  setTimeout(() => stopAndExit(`still running after ${Math.round(ms / 60_000)} minutes`, 124), ms).unref();
+}
+
 /** Ctrl-C, SIGTERM and anything thrown outside the measurements clean up, then exit. */
 export function cleanupOnSignals(): void {
   process.once('SIGINT', () => stopAndExit('SIGINT', 130));

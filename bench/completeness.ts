@@ -28,6 +28,11 @@ const COMPLETENESS_STEPS: readonly CompletenessStep[] = [
   { protocol: 'udp', targetRate: 20_000, seconds: 2 },
   { protocol: 'udp', targetRate: 0, seconds: 2 },
 ];
+// --quick: the two steps the goals are about, briefly.
+const QUICK_STEPS: readonly CompletenessStep[] = [
+  { protocol: 'tcp', targetRate: 0, seconds: 1 },
+  { protocol: 'udp', targetRate: 0, seconds: 1 },
+];
 
 export interface CompletenessResult {
   protocol: 'tcp' | 'udp';
@@ -81,12 +86,13 @@ function fraction(part: number, whole: number): number {
   return whole === 0 ? 0 : part / whole;
 }
 
-export async function measureCompleteness(pair: PodPair, mode: BenchMode): Promise<CompletenessRun> {
-  const ports = COMPLETENESS_STEPS.length * PORTS_PER_STEP;
+export async function measureCompleteness(pair: PodPair, mode: BenchMode, options: { quick: boolean }): Promise<CompletenessRun> {
+  const plan = options.quick ? QUICK_STEPS : COMPLETENESS_STEPS;
+  const ports = plan.length * PORTS_PER_STEP;
   const server = await startLoadServer(pair, PORT_BASE, ports, SERVER_MAX_MS);
   const agent = await startAgent({ mode, interfaces: [pair.hostIfA, pair.hostIfB], bufferCapacity: BUFFER_CAPACITY });
   const client = observerClient(`127.0.0.1:${agent.grpcPort}`);
-  const delivered = COMPLETENESS_STEPS.map(() => new Set<string>());
+  const delivered = plan.map(() => new Set<string>());
   let lastDeliveryMs = performance.now();
   const stream = new FlowStream(
     client,
@@ -109,7 +115,7 @@ export async function measureCompleteness(pair: PodPair, mode: BenchMode): Promi
   );
   const steps: CompletenessResult[] = [];
   try {
-    for (const [index, step] of COMPLETENESS_STEPS.entries()) {
+    for (const [index, step] of plan.entries()) {
       const portBase = PORT_BASE + index * PORTS_PER_STEP;
       const tcpdump = await startTcpdump(pair.hostIfA, openingsFilter(pair.ipA));
       const lostBefore = { ...stream.lost };

@@ -383,7 +383,7 @@ static int udp_client(const struct options *o)
 	struct tuple_set tuples;
 	char payload[UDP_PAYLOAD_BYTES];
 	long sent = 0, retries = 0;
-	double start = now_s(), deadline = start + (double)o->max_ms / 1000.0, last_send = start;
+	double start, deadline, last_send;
 	long count = o->count > 0 ? o->count : 1L << 40;
 	int size = SOCKET_BUFFER_BYTES;
 	int i;
@@ -404,6 +404,10 @@ static int udp_client(const struct options *o)
 		if (bind(socks[i], (struct sockaddr *)&src, sizeof(src)))
 			die("udp bind (source port)");
 	}
+	/* The time limit is for sending: opening thousands of sockets on a busy machine takes a while. */
+	start = now_s();
+	deadline = start + (double)o->max_ms / 1000.0;
+	last_send = start;
 	while (sent < count && !stop_requested) {
 		double t = now_s();
 		long due = due_by(o->rate, count, t - start);

@@ -21,6 +21,7 @@ const FULL_CAPACITY = 65_535;
 const SMALL_CAPACITY = 4_095;
 const FOLLOW_CLIENTS = 8;
 const SINGLE_CLIENT_RUNS = 3;
+const QUICK_SINGLE_CLIENT_RUNS = 1;
 const PORT_BASE = 45_000;
 const PORTS = 32;
 const FILL_RATE = 20_000;
@@ -29,6 +30,8 @@ const FILL_ATTEMPTS = 5;
 const FILL_WAIT_MS = 20_000;
 const FILL_POLL_MS = 200;
 const STREAM_TIMEOUT_MS = 120_000;
+// Start-up allocations settle (module loading, first timers) before the empty figure is read.
+const RSS_SETTLE_MS = 2_000;
 const SERVER_MAX_MS = 600_000;
 
 export interface ServingRun {
@@ -43,6 +46,7 @@ export interface ServingRun {
   scaling: number;
   coresOneClient: Record<string, number>;
   coresFollowClients: Record<string, number>;
+  /** small: the default store of SMALL_CAPACITY, full: FULL_CAPACITY; idle: just started, full: store filled. */
   rssBytes: { smallIdle: number; smallFull: number; fullIdle: number; fullFull: number };
   /** rssBytes.fullFull ÷ rssBytes.smallFull. */
   rssRatio: number;
@@ -88,6 +92,7 @@ function flowsPerSecond(flows: number, ms: number): number {
 async function agentWithStore(pair: PodPair, capacity: number, tls: { certFile: string; keyFile: string; clientCaFile: string }, clientTls: ClientTls) {
   const agent: AgentProcess = await startAgent({ mode: 'tracer', interfaces: [pair.hostIfA, pair.hostIfB], bufferCapacity: capacity, aggregate: false, tls });
   const client = observerClient(`127.0.0.1:${agent.grpcPort}`, clientTls);
+  await delay(RSS_SETTLE_MS);
   const idleRss = processRssBytes(agent.pid);
   try {
     await fillStore(pair, client, capacity);
@@ -96,10 +101,12 @@ async function agentWithStore(pair: PodPair, capacity: number, tls: { certFile: 
     await agent.stop();
     throw err;
   }
+  await delay(RSS_SETTLE_MS);
   return { agent, client, idleRss, fullRss: processRssBytes(agent.pid) };
 }
 
-export async function measureServing(pair: PodPair): Promise<ServingRun> {
+export async function measureServing(pair: PodPair, options: { quick: boolean }): Promise<ServingRun> {
+  const singleClientRuns = options.quick ? QUICK_SINGLE_CLIENT_RUNS : SINGLE_CLIENT_RUNS;
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-bench-certs-'));
   atCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const certs = generateCertificates({ outDir: dir, nodeName: BENCH_NODE_NAME, clusterName: CLUSTER_NAME, ips: [], validDays: 1 });
@@ -116,7 +123,7 @@ export async function measureServing(pair: PodPair): Promise<ServingRun> {
     try {
       const oneClientRuns: number[] = [];
       const oneCpu = new CpuWindow({ agent: full.agent.pid });
-      for (let run = 0; run < SINGLE_CLIENT_RUNS; run++) {
+      for (let run = 0; run < singleClientRuns; run++) {
         const started = performance.now();
         const stream = await streamAll(full.client, FULL_CAPACITY, false);
         oneClientRuns.push(flowsPerSecond(stream.flows, stream.lastMessageAtMs - started));

@@ -5,7 +5,6 @@ import { hubbleTlsEnabled, type Config } from './config/config.js';
 import { formatHostPort } from './config/load.js';
 import { EndpointResolver } from './enrich/endpoint-resolver.js';
 import { hostAddresses } from './enrich/host-addresses.js';
-import { KubernetesEnricher } from './enrich/kubernetes-enricher.js';
 import { RemoteNodeAddresses } from './enrich/remote-node-addresses.js';
 import { createFlowPipeline } from './flow-pipeline.js';
 import { HealthChecks } from './health/health-checks.js';
@@ -21,7 +20,6 @@ import { startMetricsServer } from './metrics/server.js';
 import { CAPABILITY_NAMES, dropReasonNames, probeCapabilities, type CapabilityResults } from './native/binding.js';
 import { DnsNameCache } from './parser/l7/dns-name-cache.js';
 import { L7_PAYLOAD_PORTS, L7FlowParser } from './parser/l7/l7-flow-parser.js';
-import { KubernetesPeerSource } from './peers/kubernetes-source.js';
 import { peerName } from './peers/server-name.js';
 import type { PeerSource } from './peers/source.js';
 import { StaticPeerSource } from './peers/static-source.js';
@@ -89,10 +87,11 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
     const store = new FlowStore({ capacity: config.hubble.bufferCapacity });
     // Flows carry the node's name as peer notifications do, so the relay and UI can match them.
     const flowNodeName = peerName(config.nodeName, config.clusterName);
+    // The Kubernetes client is large (tens of MiB): loaded only when a setting needs it.
     const kubernetes = config.kubernetes.enrich
-      ? new KubernetesEnricher({ kubeconfig: config.kubernetes.kubeconfig, clusterName: config.clusterName })
+      ? new (await import('./enrich/kubernetes-enricher.js')).KubernetesEnricher({ kubeconfig: config.kubernetes.kubeconfig, clusterName: config.clusterName })
       : undefined;
-    const peers = createPeerSource(config);
+    const peers = await createPeerSource(config);
     const endpoints = new EndpointResolver({
       hostAddresses: hostAddresses(),
       remoteNodes: new RemoteNodeAddresses(peers, config.nodeName),
@@ -227,9 +226,10 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
   }
 }
 
-function createPeerSource(config: Config): PeerSource {
+async function createPeerSource(config: Config): Promise<PeerSource> {
   const grpcPort = config.hubble.listenAddress.port;
   if (config.peers.source === 'kubernetes') {
+    const { KubernetesPeerSource } = await import('./peers/kubernetes-source.js');
     return new KubernetesPeerSource({ kubeconfig: config.kubernetes.kubeconfig, clusterName: config.clusterName, grpcPort });
   }
   return new StaticPeerSource({

@@ -1,4 +1,4 @@
-// The `flow` package messages as @grpc/proto-loader represents them with PROTO_LOADER_OPTIONS
+// The `flow` package messages as src/proto/load.ts converts them with PROTO_CONVERSION_OPTIONS
 // (keepCase names, enums as their names, 64-bit integers as numbers, unset fields absent,
 // the name of the set oneof member in a virtual field). These are the in-memory flow
 // representation for the whole pipeline: the parser produces them, the store, filters,

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 
 const PROTO_FILES = [
@@ -13,9 +12,10 @@ const PROTO_FILES = [
   'grpc/health/v1/health.proto',
 ];
 
-// The same options everywhere: the TypeScript types in ./flow.ts describe messages exactly as these produce them.
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: true,
+// How messages look in TypeScript (./flow.ts describes them exactly as these produce them):
+// field names as in the .proto files, enums as their names, 64-bit integers as numbers, no
+// defaults filled in, and the name of the set field of each oneof.
+export const PROTO_CONVERSION_OPTIONS: protobuf.IConversionOptions = {
   enums: String,
   longs: Number,
   defaults: false,
@@ -37,23 +37,54 @@ function findProtosDir(): string {
 
 export const PROTOS_DIR = findProtosDir();
 
-export const packageDefinition = protoLoader.loadSync(PROTO_FILES, {
-  ...PROTO_LOADER_OPTIONS,
-  includeDirs: [PROTOS_DIR],
-});
-
-interface ServiceClientConstructorWithService extends grpc.ServiceClientConstructor {
-  service: grpc.ServiceDefinition;
+// The .proto files are parsed once, into one protobufjs Root: the gRPC service definitions
+// below are made from it too (@grpc/proto-loader would parse them again, into a second Root,
+// and build descriptors of every message besides).
+function loadProtoRoot(): protobuf.Root {
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => join(PROTOS_DIR, target);
+  root.loadSync(PROTO_FILES, { keepCase: true });
+  root.resolveAll();
+  return root;
 }
 
-interface HubblePackages {
-  observer: { Observer: ServiceClientConstructorWithService };
-  peer: { Peer: ServiceClientConstructorWithService };
-  grpc: { health: { v1: { Health: ServiceClientConstructorWithService } } };
+/** Reflection over every served message (field masks, field numbers). */
+export const protoRoot = loadProtoRoot();
+
+function serializer(type: protobuf.Type): grpc.serialize<object> {
+  return (value) => Buffer.from(type.encode(type.fromObject(value)).finish());
 }
 
-// Client constructors for tests and tools; servers use the service definitions below.
-export const hubbleProtos = grpc.loadPackageDefinition(packageDefinition) as unknown as HubblePackages;
+function deserializer(type: protobuf.Type): grpc.deserialize<object> {
+  return (bytes) => type.toObject(type.decode(bytes), PROTO_CONVERSION_OPTIONS);
+}
+
+/** Encodes and decodes one message type (e.g. 'observer.GetFlowsResponse') as the services do. */
+export function messageCodec<T extends object>(fullName: string): { serialize(value: T): Buffer; deserialize(bytes: Buffer): T } {
+  const type = protoRoot.lookupType(fullName);
+  return { serialize: serializer(type), deserialize: deserializer(type) as grpc.deserialize<T> };
+}
+
+function serviceDefinition(fullName: string): grpc.ServiceDefinition {
+  const service = protoRoot.lookupService(fullName);
+  const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
+  for (const method of service.methodsArray) {
+    const request = method.resolvedRequestType!;
+    const response = method.resolvedResponseType!;
+    definition[method.name] = {
+      path: `/${fullName}/${method.name}`,
+      requestStream: method.requestStream === true,
+      responseStream: method.responseStream === true,
+      requestSerialize: serializer(request),
+      requestDeserialize: deserializer(request),
+      responseSerialize: serializer(response),
+      responseDeserialize: deserializer(response),
+      // Clients also get the method as getFlows, as with @grpc/proto-loader.
+      originalName: method.name.charAt(0).toLowerCase() + method.name.slice(1),
+    };
+  }
+  return definition;
+}
 
 /** Passes a response the handler encoded itself (a Buffer) to grpc-js unchanged. */
 function preEncoded(value: unknown): Buffer {
@@ -63,21 +94,23 @@ function preEncoded(value: unknown): Buffer {
 
 // GetFlows writes its responses as bytes (src/server/flow-response.ts); clients keep the
 // loaded definition, which decodes them as usual.
-const loadedObserver = hubbleProtos.observer.Observer.service;
+const loadedObserver = serviceDefinition('observer.Observer');
 export const observerService: grpc.ServiceDefinition = {
   ...loadedObserver,
   GetFlows: { ...loadedObserver['GetFlows']!, responseSerialize: preEncoded },
 };
-export const peerService: grpc.ServiceDefinition = hubbleProtos.peer.Peer.service;
-export const healthService: grpc.ServiceDefinition = hubbleProtos.grpc.health.v1.Health.service;
+export const peerService = serviceDefinition('peer.Peer');
+export const healthService = serviceDefinition('grpc.health.v1.Health');
 
-// The same definitions as a protobufjs Root, for reflection (field masks, field numbers).
-function loadProtoRoot(): protobuf.Root {
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => join(PROTOS_DIR, target);
-  root.loadSync(PROTO_FILES, { keepCase: true });
-  root.resolveAll();
-  return root;
+interface HubblePackages {
+  observer: { Observer: grpc.ServiceClientConstructor };
+  peer: { Peer: grpc.ServiceClientConstructor };
+  grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
 }
 
-export const protoRoot = loadProtoRoot();
+// Client constructors for tests and tools.
+export const hubbleProtos: HubblePackages = {
+  observer: { Observer: grpc.makeClientConstructor(loadedObserver, 'observer.Observer') },
+  peer: { Peer: grpc.makeClientConstructor(peerService, 'peer.Peer') },
+  grpc: { health: { v1: { Health: grpc.makeClientConstructor(healthService, 'grpc.health.v1.Health') } } },
+};

@@ -1,5 +1,5 @@
-// The `observer` and `relay` package messages as @grpc/proto-loader represents them with
-// PROTO_LOADER_OPTIONS (see ./flow.ts).
+// The `observer` and `relay` package messages as src/proto/load.ts converts them with
+// PROTO_CONVERSION_OPTIONS (see ./flow.ts).
 import type { FlowFilter, Flow, LostEvent, Timestamp } from './flow.js';
 
 /** google.protobuf.FieldMask */

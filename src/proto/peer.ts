@@ -1,4 +1,4 @@
-// The `peer` package messages as @grpc/proto-loader represents them with PROTO_LOADER_OPTIONS.
+// The `peer` package messages as src/proto/load.ts converts them with PROTO_CONVERSION_OPTIONS.
 
 export const CHANGE_NOTIFICATION_TYPES = ['UNKNOWN', 'PEER_ADDED', 'PEER_DELETED', 'PEER_UPDATED'] as const;
 export type ChangeNotificationType = (typeof CHANGE_NOTIFICATION_TYPES)[number];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { LostEvent, Timestamp } from '../../src/proto/flow.js';
 import { LOST_EVENT_SOURCES } from '../../src/proto/flow.js';
 import { encodeFlow } from '../../src/proto/flow-encoder.js';
-import { packageDefinition, protoRoot } from '../../src/proto/load.js';
+import { messageCodec, protoRoot } from '../../src/proto/load.js';
 import { flowResponseBytes, lostEventsResponseBytes } from '../../src/server/flow-response.js';
 import { makeFlow } from '../helpers/flows.js';
 import { flowArbitrary } from './flow-arbitrary.js';
@@ -13,7 +13,7 @@ import { flowArbitrary } from './flow-arbitrary.js';
 
 const RUNS = 3000;
 const FLOW = protoRoot.lookupType('flow.Flow');
-const responseCodec = packageDefinition['observer.GetFlowsResponse'] as unknown as { serialize(value: object): Buffer };
+const responseCodec = messageCodec<object>('observer.GetFlowsResponse');
 
 const protobufjsFlow = (flow: object): Buffer => Buffer.from(FLOW.encode(FLOW.fromObject(flow)).finish());
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');

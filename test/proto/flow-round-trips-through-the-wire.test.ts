@@ -2,13 +2,10 @@ import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../src/proto/flow.js';
 import type { GetFlowsResponse } from '../../src/proto/observer.js';
-import { packageDefinition } from '../../src/proto/load.js';
+import { messageCodec } from '../../src/proto/load.js';
 import { makeFlow } from '../helpers/flows.js';
 
-const responseCodec = packageDefinition['observer.GetFlowsResponse'] as unknown as {
-  serialize(value: object): Buffer;
-  deserialize(bytes: Buffer): GetFlowsResponse;
-};
+const responseCodec = messageCodec<GetFlowsResponse>('observer.GetFlowsResponse');
 
 const FULL_FLOW: Flow = makeFlow({
   drop_reason: 178,
@@ -36,7 +33,7 @@ describe('a Flow survives encoding with the project protos', () => {
   it('decodes with the same fields it was encoded with', () => {
     const bytes = responseCodec.serialize({ flow: FULL_FLOW, node_name: 'default/node-a', time: FULL_FLOW.time });
     const decoded = responseCodec.deserialize(bytes);
-    // proto-loader names the set member of each oneof in a virtual field.
+    // The conversion names the set member of each oneof in a virtual field.
     expect(decoded.response_types).toBe('flow');
     expect(decoded.flow?.l4?.protocol).toBe('TCP');
     expect(decoded.flow?.l7?.record).toBe('http');

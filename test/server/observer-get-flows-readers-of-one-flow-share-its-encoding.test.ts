@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GetFlowsRequest } from '../../src/proto/observer.js';
-import { hubbleProtos, packageDefinition, protoRoot } from '../../src/proto/load.js';
+import { hubbleProtos, messageCodec, protoRoot } from '../../src/proto/load.js';
 import { makeFlow, TEST_NODE_NAME } from '../helpers/flows.js';
 import { startObserver, type ObserverHarness } from '../helpers/observer-server.js';
 
@@ -10,8 +10,8 @@ import { startObserver, type ObserverHarness } from '../helpers/observer-server.
 const GET_FLOWS = '/observer.Observer/GetFlows';
 const DEADLINE_MS = 10_000;
 const FLOW = protoRoot.lookupType('flow.Flow');
-const responseCodec = packageDefinition['observer.GetFlowsResponse'] as unknown as { serialize(value: object): Buffer };
-const requestCodec = packageDefinition['observer.GetFlowsRequest'] as unknown as { serialize(value: object): Buffer };
+const responseCodec = messageCodec<object>('observer.GetFlowsResponse');
+const requestCodec = messageCodec<object>('observer.GetFlowsRequest');
 
 function rawGetFlows(client: grpc.Client, request: GetFlowsRequest): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
