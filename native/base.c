@@ -185,7 +185,7 @@ static __u32 fl_base_payload(struct fl_base *b, const struct fl_frame *frame, co
 	if (!fl_payload_plausible(pkt->protocol, frame->data + pkt->payload_off, n < FL_PAYLOAD_HEAD_BYTES ? n : FL_PAYLOAD_HEAD_BYTES))
 		return 0;
 	if (!fl_payload_take(&b->payload_budget, b->payload_rate.cost_ns, b->payload_rate.bucket_ns, now)) {
-		b->payload_limited++;
+		fl_publish_add(&b->payload_limited, 1);
 		return 0;
 	}
 	fl_payload_fill(&r->rec, now, key, pkt, frame_bytes, n);
@@ -213,15 +213,15 @@ static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const s
 	__u32 payload, written;
 	__u8 reason;
 
-	b->packets++;
+	fl_publish_add(&b->packets, 1);
 	memset(&pkt, 0, sizeof(pkt));
 	res = fl_parse_frame_l2(&frame, &pkt);
 	if (res == FL_PARSE_MALFORMED)
-		b->malformed++;
+		fl_publish_add(&b->malformed, 1);
 	if (res != FL_PARSE_OK)
 		return 0;
 	if (fl_port_skipped(b->skip_ports, b->skip_port_count, &pkt)) {
-		b->skipped++;
+		fl_publish_add(&b->skipped, 1);
 		return 0;
 	}
 	fl_flow_key_of(&key, &pkt, r->ifindex, direction);
@@ -355,7 +355,8 @@ static int fl_base_attach(void *backend, __u32 ifindex)
 		fl_ring_close(r);
 		return err;
 	}
-	b->rings[b->ring_count++] = r;
+	b->rings[b->ring_count] = r;
+	__atomic_store_n(&b->ring_count, b->ring_count + 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -372,7 +373,8 @@ static int fl_base_detach(void *backend, __u32 ifindex)
 	b->released_drops += r->drops;
 	epoll_ctl(b->epfd, EPOLL_CTL_DEL, r->fd, NULL);
 	fl_ring_close(r);
-	b->rings[i] = b->rings[--b->ring_count];
+	b->rings[i] = b->rings[b->ring_count - 1];
+	__atomic_store_n(&b->ring_count, b->ring_count - 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -381,21 +383,27 @@ static int fl_base_wait_fd(void *backend)
 	return ((struct fl_base *)backend)->epfd;
 }
 
-static void fl_base_stats(void *backend, struct fl_stats *out)
+static void fl_base_lost(void *backend, __u64 *lost)
 {
 	struct fl_base *b = backend;
 	__u32 i;
 
-	out->lost = b->released_drops;
+	*lost = b->released_drops;
 	for (i = 0; i < b->ring_count; i++) {
 		fl_ring_read_drops(b->rings[i]);
-		out->lost += b->rings[i]->drops;
+		*lost += b->rings[i]->drops;
 	}
-	out->packets = b->packets;
-	out->skipped = b->skipped;
-	out->malformed = b->malformed;
-	out->payload_limited = b->payload_limited;
-	out->attached = b->ring_count;
+}
+
+static void fl_base_stats(void *backend, struct fl_stats *out)
+{
+	struct fl_base *b = backend;
+
+	out->packets = __atomic_load_n(&b->packets, __ATOMIC_RELAXED);
+	out->skipped = __atomic_load_n(&b->skipped, __ATOMIC_RELAXED);
+	out->malformed = __atomic_load_n(&b->malformed, __ATOMIC_RELAXED);
+	out->payload_limited = __atomic_load_n(&b->payload_limited, __ATOMIC_RELAXED);
+	out->attached = __atomic_load_n(&b->ring_count, __ATOMIC_RELAXED);
 }
 
 static void fl_base_close(void *backend)
@@ -458,7 +466,9 @@ const struct fl_backend_ops fl_base_ops = {
 	.attach = fl_base_attach,
 	.detach = fl_base_detach,
 	.drain = fl_base_drain,
+	.lost = fl_base_lost,
 	.wait_fd = fl_base_wait_fd,
 	.stats = fl_base_stats,
 	.close = fl_base_close,
+	.lost_stage = FL_LOST_PACKET_RING,
 };

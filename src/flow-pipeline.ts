@@ -1,7 +1,7 @@
 import type { CaptureHandlers } from './capture/source.js';
 import type { FlowEnricher } from './enrich/flow-enricher.js';
 import type { AgentMetrics } from './metrics/registry.js';
-import type { NativeRecord } from './native/records.js';
+import { decodeRecords, type LostStage, type NativeRecord } from './native/records.js';
 import type { FlowParser } from './parser/flow-parser.js';
 import type { L7FlowParser } from './parser/l7/l7-flow-parser.js';
 import type { Flow } from './proto/flow.js';
@@ -26,22 +26,22 @@ export function createFlowPipeline(options: FlowPipelineOptions): CaptureHandler
     store.pushFlow(flow);
     metrics.processFlow(flow);
   };
+  const onRecord = (record: NativeRecord): void => {
+    const flow = parser.parse(record);
+    const l7 = record.payload === undefined ? undefined : l7Parser?.parse(record, flow);
+    if (flow !== undefined) accept(flow);
+    if (l7 !== undefined) accept(l7);
+  };
   return {
-    onRecords(records: NativeRecord[]): void {
-      for (const record of records) {
-        const flow = parser.parse(record);
-        const l7 = record.payload === undefined ? undefined : l7Parser?.parse(record, flow);
-        if (flow !== undefined) accept(flow);
-        if (l7 !== undefined) accept(l7);
-      }
+    onRecords(buffer: Buffer, length: number): void {
+      decodeRecords(buffer, length, onRecord);
     },
-    onLost(count: number): void {
+    onLost(count: number, stage: LostStage): void {
       const ms = now();
-      store.pushLostEvent(
-        { source: 'PERF_EVENT_RING_BUFFER', num_events_lost: count },
-        { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 },
-      );
-      metrics.lostEvents.add('PERF_EVENT_RING_BUFFER', count);
+      const source = stage === 'queue' ? 'OBSERVER_EVENTS_QUEUE' : 'PERF_EVENT_RING_BUFFER';
+      store.pushLostEvent({ source, num_events_lost: count }, { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 });
+      metrics.lostEvents.add(source, count);
+      metrics.lostEvents.addRecords(stage, count);
     },
   };
 }

@@ -43,33 +43,42 @@ export interface NativeRecord {
 export const TLS_READ = 1;
 export const TLS_WRITE = 2;
 
-// struct fl_record
+// struct fl_record (test/native/record-layout-matches-the-compiled-c.test.ts holds these to the compiled C)
 export const RECORD_BYTES = 88;
 const PAYLOAD_MAX_BYTES = 512;
 export const MAX_RECORD_BYTES = RECORD_BYTES + PAYLOAD_MAX_BYTES;
-const OFFSET_SIZE = 0;
-const OFFSET_KIND = 2;
-const OFFSET_REASON = 3;
-const OFFSET_IFINDEX = 4;
-const OFFSET_TIME_NS = 8;
-const OFFSET_PACKETS = 16;
-const OFFSET_BYTES = 24;
-const OFFSET_SADDR = 32;
-const OFFSET_DADDR = 48;
-const OFFSET_SPORT = 64;
-const OFFSET_DPORT = 66;
-const OFFSET_FAMILY = 68;
-const OFFSET_PROTOCOL = 69;
-const OFFSET_DIRECTION = 70;
-const OFFSET_TCP_FLAGS = 71;
-const OFFSET_ICMP_TYPE = 72;
-const OFFSET_ICMP_CODE = 73;
-const OFFSET_PAYLOAD_LEN = 74;
-const OFFSET_DROP_REASON = 76;
-const OFFSET_PAYLOAD_TOTAL = 76;
-const OFFSET_PID = 80;
-const OFFSET_AUX = 84;
-const RECORD_ALIGNMENT_BYTES = 8;
+export const OFFSET_SIZE = 0;
+export const OFFSET_KIND = 2;
+export const OFFSET_REASON = 3;
+export const OFFSET_IFINDEX = 4;
+export const OFFSET_TIME_NS = 8;
+export const OFFSET_PACKETS = 16;
+export const OFFSET_BYTES = 24;
+export const OFFSET_SADDR = 32;
+export const OFFSET_DADDR = 48;
+export const OFFSET_SPORT = 64;
+export const OFFSET_DPORT = 66;
+export const OFFSET_FAMILY = 68;
+export const OFFSET_PROTOCOL = 69;
+export const OFFSET_DIRECTION = 70;
+export const OFFSET_TCP_FLAGS = 71;
+export const OFFSET_ICMP_TYPE = 72;
+export const OFFSET_ICMP_CODE = 73;
+export const OFFSET_PAYLOAD_LEN = 74;
+export const OFFSET_DROP_REASON = 76;
+export const OFFSET_PAYLOAD_TOTAL = 76;
+export const OFFSET_PID = 80;
+export const OFFSET_AUX = 84;
+export const RECORD_ALIGNMENT_BYTES = 8;
+
+/**
+ * FL_REC_LOST: records lost at a stage, at the place in the stream where they were lost;
+ * OFFSET_PACKETS holds the count, OFFSET_AUX the stage (LOST_STAGES).
+ */
+export const KIND_LOST = 6;
+/** enum fl_lost_stage: the kernel's ring buffer (tracer), the AF_PACKET ring (base), the native queue. */
+export type LostStage = 'kernel_ring' | 'packet_ring' | 'queue';
+export const LOST_STAGES: Readonly<Record<number, LostStage>> = { 1: 'kernel_ring', 2: 'packet_ring', 3: 'queue' };
 
 const KINDS: Record<number, RecordKind> = { 1: 'flow', 2: 'drop', 3: 'sock', 4: 'payload', 5: 'tls' };
 const REASONS: Record<number, EmitReason> = { 0: 'none', 1: 'new', 2: 'flags', 3: 'report', 4: 'packet' };

@@ -8,6 +8,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { NativeSource } = await import(resolve(root, 'dist/src/capture/native-source.js'));
 const { FlowParser } = await import(resolve(root, 'dist/src/parser/flow-parser.js'));
 const { probeCapabilities } = await import(resolve(root, 'dist/src/native/binding.js'));
+const { decodeRecords } = await import(resolve(root, 'dist/src/native/records.js'));
 
 const [mode, ...interfaces] = process.argv.slice(2);
 const emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -28,11 +29,11 @@ const source = new NativeSource({
   },
   interfaces,
   handlers: {
-    onRecords: (records) => {
-      for (const record of records) {
+    onRecords: (buffer, length) => {
+      decodeRecords(buffer, length, (record) => {
         const flow = parser.parse(record);
         if (flow !== undefined) emit({ flow });
-      }
+      });
     },
     onLost: () => {},
   },

@@ -1,6 +1,7 @@
 import { NativeSource } from '../../src/capture/native-source.js';
 import type { CaptureMode } from '../../src/capture/mode.js';
 import { dropReasonNames, type SessionConfig } from '../../src/native/binding.js';
+import { decodeRecords } from '../../src/native/records.js';
 import { FlowParser } from '../../src/parser/flow-parser.js';
 import type { Flow } from '../../src/proto/flow.js';
 
@@ -39,11 +40,11 @@ export function captureSession(config: SessionConfig, interfaces: readonly strin
     interfaces,
     scanIntervalMs,
     handlers: {
-      onRecords: (records) => {
-        for (const record of records) {
+      onRecords: (buffer, length) => {
+        decodeRecords(buffer, length, (record) => {
           const flow = parser?.parse(record);
           if (flow !== undefined) session.flows.push(flow);
-        }
+        });
       },
       onLost: (count) => {
         session.lost += count;

@@ -4,6 +4,7 @@ import { EndpointResolver } from '../../src/enrich/endpoint-resolver.js';
 import { hostAddresses } from '../../src/enrich/host-addresses.js';
 import { KubernetesEnricher } from '../../src/enrich/kubernetes-enricher.js';
 import { dropReasonNames } from '../../src/native/binding.js';
+import { decodeRecords } from '../../src/native/records.js';
 import { FlowParser } from '../../src/parser/flow-parser.js';
 import type { Flow } from '../../src/proto/flow.js';
 import { sessionConfig, until } from '../capture/capture-session.js';
@@ -46,13 +47,13 @@ describe('captured pod traffic', () => {
       session: sessionConfig('tracer'),
       interfaces: [pair.hostIfA, pair.hostIfB],
       handlers: {
-        onRecords: (records) => {
-          for (const record of records) {
+        onRecords: (buffer, length) => {
+          decodeRecords(buffer, length, (record) => {
             const flow = parser?.parse(record);
-            if (flow === undefined) continue;
+            if (flow === undefined) return;
             endpoints.enrich(flow);
             flows.push(flow);
-          }
+          });
         },
         onLost: () => {},
       },
