@@ -7,7 +7,8 @@
  * reservations, AF_PACKET drops) when the backend reports it, the queue's when a record
  * does not fit. Either way a FL_REC_LOST record with the exact count goes into the queue
  * where the loss was seen, as soon as there is room for it. Counters for fl_session_stats
- * are published with atomic stores: reading them never waits for a drain. */
+ * are published with atomic stores: reading them never waits for a drain. Interfaces that
+ * appear or vanish (rtnetlink) are queued as FL_REC_LINK records among the others. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -40,6 +41,7 @@ struct fl_capture {
 	__u8 *scratch;
 	int epfd;
 	int stop_fd;
+	int link_fd;
 	pthread_t thread;
 	int running;                 /* the thread was started and not joined yet */
 	pthread_mutex_t take_lock;   /* one consumer at a time; also orders stop against take */
@@ -141,12 +143,15 @@ static void *fl_capture_run(void *arg)
 	struct fl_capture *c = arg;
 
 	for (;;) {
-		struct epoll_event events[2];
-		int i, n = epoll_wait(c->epfd, events, 2, FL_WAIT_MS);
+		struct epoll_event events[3];
+		int i, n = epoll_wait(c->epfd, events, 3, FL_WAIT_MS);
 
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			if (events[i].data.fd == c->stop_fd)
 				goto stop;
+			if (events[i].data.fd == c->link_fd)
+				fl_push_records(c, c->scratch, fl_link_events_read(c->link_fd, c->scratch, FL_SCRATCH_BYTES));
+		}
 		fl_capture_pass(c, 0);
 	}
 stop:
@@ -162,6 +167,8 @@ void fl_capture_free(struct fl_capture *c)
 		close(c->epfd);
 	if (c->stop_fd >= 0)
 		close(c->stop_fd);
+	if (c->link_fd >= 0)
+		close(c->link_fd);
 	fl_queue_free(&c->queue);
 	free(c->scratch);
 	pthread_mutex_destroy(&c->take_lock);
@@ -188,7 +195,7 @@ int fl_capture_start(const struct fl_backend_ops *ops, void *backend, pthread_mu
 	c->backend = backend;
 	c->backend_lock = backend_lock;
 	c->ring_stage = ops->lost_stage;
-	c->epfd = c->stop_fd = -1;
+	c->epfd = c->stop_fd = c->link_fd = -1;
 	pthread_mutex_init(&c->take_lock, NULL);
 	if (!queue_bytes)
 		queue_bytes = FL_DEFAULT_QUEUE_BYTES;
@@ -208,9 +215,16 @@ int fl_capture_start(const struct fl_backend_ops *ops, void *backend, pthread_mu
 		err = -errno;
 		goto fail;
 	}
+	c->link_fd = fl_link_events_open();
+	if (c->link_fd < 0) {
+		err = c->link_fd;
+		goto fail;
+	}
 	err = fl_epoll_add(c->epfd, ops->wait_fd(backend));
 	if (!err)
 		err = fl_epoll_add(c->epfd, c->stop_fd);
+	if (!err)
+		err = fl_epoll_add(c->epfd, c->link_fd);
 	if (err)
 		goto fail;
 	/* Signals go to the other threads (the thread inherits this mask). */

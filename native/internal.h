@@ -50,6 +50,11 @@ struct fl_backend_ops {
 	__u32 lost_stage;  /* enum fl_lost_stage of what lost() counts */
 };
 
+/* link_events.c: an rtnetlink socket on RTMGRP_LINK (fd or -errno), and FL_REC_LINK records
+ * of what it has to say (returns their bytes). */
+int fl_link_events_open(void);
+__u32 fl_link_events_read(int fd, __u8 *buf, __u32 len);
+
 /* capture_thread.c: a session's capture thread and queue of records. */
 struct fl_capture;
 int fl_capture_start(const struct fl_backend_ops *ops, void *backend, pthread_mutex_t *backend_lock,

@@ -15,6 +15,14 @@ enum fl_record_kind {
 	FL_REC_TLS = 5,     /* plaintext read or written through OpenSSL (uprobes) */
 	FL_REC_LOST = 6,    /* user space only: records lost at a stage, where they were lost in the
 	                     * stream (aux: enum fl_lost_stage, packets: how many, time_ns: when seen) */
+	FL_REC_LINK = 7,    /* user space only: an interface appeared or vanished (ifindex; aux: enum
+	                     * fl_link_event), followed by its name (payload_len bytes, padded to 8) */
+};
+
+enum fl_link_event {
+	FL_LINK_NEW = 1,     /* RTM_NEWLINK: created, or changed */
+	FL_LINK_DEL = 2,     /* RTM_DELLINK */
+	FL_LINK_RESCAN = 3,  /* events were missed: look at every interface again */
 };
 
 /* Where on the way to TypeScript records were lost. */

@@ -1,7 +1,7 @@
 import { moduleLogger } from '../log.js';
 import { ThrottledLogger } from '../log-throttle.js';
 import { NativeSession, removeStaleAttachments, type L7CaptureStats, type SessionConfig, type SessionStats } from '../native/binding.js';
-import { KIND_LOST, LOST_STAGES, MAX_RECORD_BYTES, OFFSET_AUX, OFFSET_KIND, OFFSET_PACKETS, OFFSET_SIZE, RECORD_ALIGNMENT_BYTES, RECORD_BYTES } from '../native/records.js';
+import { KIND_LINK, KIND_LOST, LOST_STAGES, MAX_RECORD_BYTES, OFFSET_AUX, OFFSET_KIND, OFFSET_PACKETS, OFFSET_SIZE, RECORD_ALIGNMENT_BYTES, RECORD_BYTES } from '../native/records.js';
 import { InterfaceWatcher } from './interface-watcher.js';
 import type { CaptureMode } from './mode.js';
 import type { CaptureHandlers, CaptureSource, CaptureStats, CapturedInterface } from './source.js';
@@ -10,7 +10,8 @@ import type { CaptureHandlers, CaptureSource, CaptureStats, CapturedInterface } 
 // lifecycle. The session's own thread drains the kernel side into a native queue; this
 // takes whole records from it on timers, never with a blocking call: again at once (after
 // pending I/O) when the buffer came back full, after a short pause otherwise. Loss records
-// in the stream become onLost calls at their place. Nothing thrown inside the loop escapes
+// in the stream become onLost calls at their place; link records (an interface appeared or
+// vanished) make the interface watcher look again at once. Nothing thrown inside the loop escapes
 // it: failures are counted, logged (rate-limited) and followed by a pause.
 
 const log = moduleLogger('native-source');
@@ -157,9 +158,11 @@ export class NativeSource implements CaptureSource {
         this.malformedBytes += length - at;
         break;
       }
-      if (buffer[at + OFFSET_KIND] === KIND_LOST) {
+      const kind = buffer[at + OFFSET_KIND];
+      if (kind === KIND_LOST || kind === KIND_LINK) {
         this.handRecords(start, at);
-        this.handLost(at);
+        if (kind === KIND_LOST) this.handLost(at);
+        else this.watcher.rescan();
         start = at + size;
       } else {
         this.recordsDelivered++;

@@ -79,6 +79,8 @@ export const KIND_LOST = 6;
 /** enum fl_lost_stage: the kernel's ring buffer (tracer), the AF_PACKET ring (base), the native queue. */
 export type LostStage = 'kernel_ring' | 'packet_ring' | 'queue';
 export const LOST_STAGES: Readonly<Record<number, LostStage>> = { 1: 'kernel_ring', 2: 'packet_ring', 3: 'queue' };
+/** FL_REC_LINK: an interface appeared, changed or vanished (OFFSET_IFINDEX), or events were missed. */
+export const KIND_LINK = 7;
 
 const KINDS: Record<number, RecordKind> = { 1: 'flow', 2: 'drop', 3: 'sock', 4: 'payload', 5: 'tls' };
 const REASONS: Record<number, EmitReason> = { 0: 'none', 1: 'new', 2: 'flags', 3: 'report', 4: 'packet' };
@@ -134,9 +136,11 @@ export function decodeRecords(buffer: Buffer, length: number, onRecord: (record:
     if (size < RECORD_BYTES || size > MAX_RECORD_BYTES || size % RECORD_ALIGNMENT_BYTES !== 0 || at + size > length) {
       return malformed + (length - at);
     }
-    const record = decodeOne(buffer, at, size);
+    const kind = buffer[at + OFFSET_KIND];
+    // Loss and link records are the capture's own news, not traffic.
+    const record = kind === KIND_LOST || kind === KIND_LINK ? null : decodeOne(buffer, at, size);
     if (record === undefined) malformed += size;
-    else onRecord(record);
+    else if (record !== null) onRecord(record);
     at += size;
   }
   return malformed;
