@@ -1,20 +1,20 @@
 // The ceiling for measurement 3, run as its own process: a native capture session like the
-// agent's, drained by NativeSession.poll in a tight loop, with or without decoding the
+// agent's, drained by NativeSession.take in a loop (a short sleep when the queue is empty), with or without decoding the
 // records, and nothing else. Prints {"ready":true} once attached, {"t":<ms since the epoch>,
 // "records":<so far>} every SAMPLE_INTERVAL_MS, and its totals on SIGTERM.
 //
 //   node dist/bench/native-drain.js <tracer|base> <decode|raw> <ifname>[,<ifname>...]
 import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { NativeSession } from '../src/native/binding.js';
-import { decodeRecords } from '../src/native/records.js';
+import { decodeRecords, KIND_LOST, OFFSET_KIND, OFFSET_SIZE } from '../src/native/records.js';
 
 // The agent's own settings (src/main.ts, src/capture/native-source.ts), per packet.
 const RING_BYTES = 8 << 20;
 const FLOW_TABLE_SIZE = 65_536;
 const BUFFER_BYTES = 1 << 20;
-const POLL_TIMEOUT_MS = 50;
+const EMPTY_PAUSE_MS = 5;
 const SAMPLE_INTERVAL_MS = 100;
-const RECORD_SIZE_OFFSET = 0;
 
 const [mode, decoding, interfaceList] = process.argv.slice(2);
 if ((mode !== 'tracer' && mode !== 'base') || (decoding !== 'decode' && decoding !== 'raw') || !interfaceList) {
@@ -49,20 +49,23 @@ process.stdout.write('{"ready":true}\n');
 const sampler = setInterval(() => process.stdout.write(`{"t":${Date.now()},"records":${records}}\n`), SAMPLE_INTERVAL_MS);
 
 while (running) {
-  const bytes = await session.poll(buffer, POLL_TIMEOUT_MS);
-  if (bytes === 0) continue;
+  const bytes = session.take(buffer);
+  if (bytes === 0) {
+    await delay(EMPTY_PAUSE_MS);
+    continue;
+  }
   if (decoding === 'decode') {
     decodeRecords(buffer, bytes, countDecoded);
     continue;
   }
   // Each record starts with its size: counting them is a walk, not a decode.
   for (let at = 0, size = 0; at < bytes; at += size) {
-    size = buffer.readUInt16LE(at + RECORD_SIZE_OFFSET);
+    size = buffer.readUInt16LE(at + OFFSET_SIZE);
     if (size === 0) break;
-    records++;
+    if (buffer[at + OFFSET_KIND] !== KIND_LOST) records++;
   }
 }
 clearInterval(sampler);
 const stats = session.stats();
 session.close();
-process.stdout.write(`${JSON.stringify({ records, lost: stats.lost, packets: stats.packets })}\n`);
+process.stdout.write(`${JSON.stringify({ records, lost: stats.lost + stats.lostQueue, packets: stats.packets })}\n`);

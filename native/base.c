@@ -1,12 +1,14 @@
-/* Base mode: no eBPF of any kind. One AF_PACKET socket per interface with a TPACKET_V3 ring
- * and a classic BPF snap-length filter; the shared parser, payload capture and aggregation
- * run here in user space and produce the same records as the kernel programs. */
+/* Base mode: no eBPF of any kind. One AF_PACKET socket for every interface of the session
+ * (ETH_P_ALL, bound to none), one TPACKET_V3 ring, and a classic BPF filter that passes the
+ * attached interfaces' packets, cut to a snap length, and nothing else (rebuilt on attach and
+ * detach); the shared parser, payload capture and aggregation run here in user space and
+ * produce the same records as the kernel programs. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/epoll.h>
+#include <net/if.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <linux/filter.h>
@@ -29,8 +31,10 @@
 #define FL_BASE_SNAP_PAYLOAD_BYTES (FL_BASE_SNAP_BYTES + FL_PAYLOAD_MAX)
 #define FL_MIN_SWEEP_PERIOD_NS 100000000ULL
 
+/* Two instructions per interface (compare, accept) around a load and a final reject. */
+#define FL_BASE_MAX_INTERFACES ((BPF_MAXINSNS - 2) / 2)
+
 struct fl_packet_ring {
-	__u32 ifindex;
 	int fd;
 	__u8 *map;
 	__u32 block_bytes;
@@ -42,12 +46,11 @@ struct fl_packet_ring {
 };
 
 struct fl_base {
-	int epfd;
-	struct fl_packet_ring **rings;
-	__u32 ring_count;
-	__u32 ring_cap;
-	__u32 next_ring;            /* round robin between interfaces */
-	__u32 ring_bytes;
+	struct fl_packet_ring *ring;
+	__u32 *attached;            /* ifindexes the filter passes */
+	__u32 attached_count;
+	__u32 attached_cap;
+	__u32 snap_bytes;
 	int aggregate;
 	__u64 report_interval_ns;
 	__u16 skip_ports[FL_MAX_SKIP_PORTS];
@@ -64,7 +67,6 @@ struct fl_base {
 	__u64 packets;
 	__u64 skipped;
 	__u64 malformed;
-	__u64 released_drops;       /* drops of rings already closed */
 };
 
 struct fl_frame {
@@ -103,23 +105,35 @@ static void fl_ring_close(struct fl_packet_ring *r)
 	free(r);
 }
 
-static int fl_ring_open(struct fl_base *b, __u32 ifindex, struct fl_packet_ring **out)
+/* Passes the packets of the attached interfaces, cut to the snap length; drops the others. */
+static int fl_base_set_filter(struct fl_base *b, int fd)
 {
-	struct sock_filter snap[] = {
-		BPF_STMT(BPF_RET | BPF_K, b->payload_port_count ? FL_BASE_SNAP_PAYLOAD_BYTES : FL_BASE_SNAP_BYTES),
-	};
-	struct sock_fprog filter = { .len = 1, .filter = snap };
+	struct sock_filter code[2 + 2 * FL_BASE_MAX_INTERFACES];
+	struct sock_fprog filter = { .filter = code };
+	__u32 i, n = 0;
+
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_IFINDEX);
+	for (i = 0; i < b->attached_count; i++) {
+		code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, b->attached[i], 0, 1);
+		code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, b->snap_bytes);
+	}
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	filter.len = (unsigned short)n;
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof(filter)) ? -errno : 0;
+}
+
+static int fl_ring_open(struct fl_base *b, __u32 ring_bytes, struct fl_packet_ring **out)
+{
 	struct fl_packet_ring *r = calloc(1, sizeof(*r));
 	struct tpacket_req3 req;
 	struct sockaddr_ll addr;
 	int version = TPACKET_V3;
-	__u32 blocks = b->ring_bytes / FL_BASE_BLOCK_BYTES;
+	__u32 blocks = ring_bytes / FL_BASE_BLOCK_BYTES;
 	int err;
 
 	if (!r)
 		return -ENOMEM;
-	r->ifindex = ifindex;
-	/* Protocol 0: nothing is queued before bind() picks the interface. */
+	/* Protocol 0: nothing is queued before bind() starts the capture, filter in place. */
 	r->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (r->fd < 0) {
 		err = -errno;
@@ -139,9 +153,9 @@ static int fl_ring_open(struct fl_base *b, __u32 ifindex, struct fl_packet_ring 
 	memset(&addr, 0, sizeof(addr));
 	addr.sll_family = AF_PACKET;
 	addr.sll_protocol = htons(ETH_P_ALL);
-	addr.sll_ifindex = (int)ifindex;
+	addr.sll_ifindex = 0;
 	if (setsockopt(r->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) ||
-	    setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof(filter)) ||
+	    fl_base_set_filter(b, r->fd) ||
 	    setsockopt(r->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)))
 		goto fail;
 	r->block_bytes = FL_BASE_BLOCK_BYTES;
@@ -186,7 +200,7 @@ static __u32 fl_base_payload(struct fl_base *b, const struct fl_frame *frame, co
 	if (!fl_payload_plausible(pkt->protocol, frame->data + pkt->payload_off, n < FL_PAYLOAD_HEAD_BYTES ? n : FL_PAYLOAD_HEAD_BYTES))
 		return 0;
 	if (!fl_payload_take(&b->payload_budget, b->payload_rate.cost_ns, b->payload_rate.bucket_ns, now)) {
-		b->payload_limited++;
+		fl_publish_add(&b->payload_limited, 1);
 		return 0;
 	}
 	fl_payload_fill(&r->rec, now, key, pkt, frame_bytes, n);
@@ -199,7 +213,7 @@ _Static_assert(2 * FL_RECORD_BYTES <= FL_MAX_RECORD_BYTES, "the drain leaves roo
 
 /* One captured packet: at most two records, written to out (an earlier connection's last counts
  * when its entry is taken over, then this packet's connection; see fl_flow_packet). */
-static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const struct tpacket3_hdr *h, __u8 *out)
+static __u32 fl_base_packet(struct fl_base *b, const struct tpacket3_hdr *h, __u8 *out)
 {
 	const struct sockaddr_ll *sll =
 		(const struct sockaddr_ll *)((const __u8 *)h + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
@@ -215,18 +229,18 @@ static __u32 fl_base_packet(struct fl_base *b, struct fl_packet_ring *r, const s
 	__u32 payload, written = 0;
 	__u8 slot;
 
-	b->packets++;
+	fl_publish_add(&b->packets, 1);
 	memset(&pkt, 0, sizeof(pkt));
 	res = fl_parse_frame_l2(&frame, &pkt);
 	if (res == FL_PARSE_MALFORMED)
-		b->malformed++;
+		fl_publish_add(&b->malformed, 1);
 	if (res != FL_PARSE_OK)
 		return 0;
 	if (fl_port_skipped(b->skip_ports, b->skip_port_count, &pkt)) {
-		b->skipped++;
+		fl_publish_add(&b->skipped, 1);
 		return 0;
 	}
-	fl_flow_key_of(&key, &pkt, r->ifindex, direction);
+	fl_flow_key_of(&key, &pkt, (__u32)sll->sll_ifindex, direction);
 	if (b->payload_port_count) {
 		payload = fl_base_payload(b, &frame, &pkt, now, &key, h->tp_len, out);
 		if (payload)
@@ -275,7 +289,7 @@ static __u32 fl_ring_drain(struct fl_base *b, struct fl_packet_ring *r, __u8 *ou
 		while (r->packets_left) {
 			if (len - written < FL_MAX_RECORD_BYTES)
 				return written;
-			written += fl_base_packet(b, r, r->next, out + written);
+			written += fl_base_packet(b, r->next, out + written);
 			r->next = (struct tpacket3_hdr *)((__u8 *)r->next + r->next->tp_next_offset);
 			r->packets_left--;
 		}
@@ -307,17 +321,9 @@ static __u32 fl_base_sweep(struct fl_base *b, __u8 *out, __u32 len, __u64 now)
 static __u32 fl_base_drain(void *backend, __u8 *buf, __u32 len)
 {
 	struct fl_base *b = backend;
-	__u32 written = 0;
-	__u32 i;
+	__u32 written = fl_ring_drain(b, b->ring, buf, len);
 	__u64 now;
 
-	for (i = 0; i < b->ring_count && len - written >= FL_MAX_RECORD_BYTES; i++) {
-		struct fl_packet_ring *r = b->rings[(b->next_ring + i) % b->ring_count];
-
-		written += fl_ring_drain(b, r, buf + written, len - written);
-	}
-	if (b->ring_count)
-		b->next_ring = (b->next_ring + 1) % b->ring_count;
 	if (!b->aggregate)
 		return written;
 	now = fl_clock_ns(CLOCK_REALTIME);
@@ -335,119 +341,98 @@ static int fl_base_find(struct fl_base *b, __u32 ifindex)
 {
 	__u32 i;
 
-	for (i = 0; i < b->ring_count; i++)
-		if (b->rings[i]->ifindex == ifindex)
+	for (i = 0; i < b->attached_count; i++)
+		if (b->attached[i] == ifindex)
 			return (int)i;
 	return -1;
 }
 
+/* Packets of an interface no longer attached may still sit in the ring: they are reported. */
 static int fl_base_attach(void *backend, __u32 ifindex)
 {
 	struct fl_base *b = backend;
-	struct fl_packet_ring *r = NULL;
-	struct epoll_event ev = { .events = EPOLLIN };
+	char name[IF_NAMESIZE];
 	int err;
 
 	if (fl_base_find(b, ifindex) >= 0)
 		return 0;
-	if (b->ring_count == b->ring_cap) {
-		__u32 cap = b->ring_cap ? b->ring_cap * 2 : 16;
-		struct fl_packet_ring **grown = realloc(b->rings, cap * sizeof(*grown));
+	if (!if_indextoname(ifindex, name))
+		return errno == ENXIO ? -ENODEV : -errno;
+	if (b->attached_count == FL_BASE_MAX_INTERFACES)
+		return -ENOSPC;
+	if (b->attached_count == b->attached_cap) {
+		__u32 cap = b->attached_cap ? b->attached_cap * 2 : 16;
+		__u32 *grown = realloc(b->attached, cap * sizeof(*grown));
 
 		if (!grown)
 			return -ENOMEM;
-		b->rings = grown;
-		b->ring_cap = cap;
+		b->attached = grown;
+		b->attached_cap = cap;
 	}
-	err = fl_ring_open(b, ifindex, &r);
+	b->attached[b->attached_count] = ifindex;
+	__atomic_store_n(&b->attached_count, b->attached_count + 1, __ATOMIC_RELAXED);
+	err = fl_base_set_filter(b, b->ring->fd);
 	if (err)
-		return err;
-	ev.data.ptr = r;
-	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, r->fd, &ev)) {
-		err = -errno;
-		fl_ring_close(r);
-		return err;
-	}
-	b->rings[b->ring_count++] = r;
-	return 0;
+		__atomic_store_n(&b->attached_count, b->attached_count - 1, __ATOMIC_RELAXED);
+	return err;
 }
 
 static int fl_base_detach(void *backend, __u32 ifindex)
 {
 	struct fl_base *b = backend;
 	int i = fl_base_find(b, ifindex);
-	struct fl_packet_ring *r;
 
 	if (i < 0)
 		return 0;
-	r = b->rings[i];
-	fl_ring_read_drops(r);
-	b->released_drops += r->drops;
-	epoll_ctl(b->epfd, EPOLL_CTL_DEL, r->fd, NULL);
-	fl_ring_close(r);
-	b->rings[i] = b->rings[--b->ring_count];
-	return 0;
+	b->attached[i] = b->attached[b->attached_count - 1];
+	__atomic_store_n(&b->attached_count, b->attached_count - 1, __ATOMIC_RELAXED);
+	return fl_base_set_filter(b, b->ring->fd);
 }
 
 static int fl_base_wait_fd(void *backend)
 {
-	return ((struct fl_base *)backend)->epfd;
+	return ((struct fl_base *)backend)->ring->fd;
+}
+
+static void fl_base_lost(void *backend, __u64 *lost)
+{
+	struct fl_base *b = backend;
+
+	fl_ring_read_drops(b->ring);
+	*lost = b->ring->drops;
 }
 
 static void fl_base_stats(void *backend, struct fl_stats *out)
 {
 	struct fl_base *b = backend;
-	__u32 i;
 
-	out->lost = b->released_drops;
-	for (i = 0; i < b->ring_count; i++) {
-		fl_ring_read_drops(b->rings[i]);
-		out->lost += b->rings[i]->drops;
-	}
-	out->packets = b->packets;
-	out->skipped = b->skipped;
-	out->malformed = b->malformed;
-	out->payload_limited = b->payload_limited;
-	out->flow_evictions = b->flow_evictions;
-	out->attached = b->ring_count;
+	out->packets = __atomic_load_n(&b->packets, __ATOMIC_RELAXED);
+	out->skipped = __atomic_load_n(&b->skipped, __ATOMIC_RELAXED);
+	out->malformed = __atomic_load_n(&b->malformed, __ATOMIC_RELAXED);
+	out->payload_limited = __atomic_load_n(&b->payload_limited, __ATOMIC_RELAXED);
+	out->flow_evictions = __atomic_load_n(&b->flow_evictions, __ATOMIC_RELAXED);
+	out->attached = __atomic_load_n(&b->attached_count, __ATOMIC_RELAXED);
 }
 
 static void fl_base_close(void *backend)
 {
 	struct fl_base *b = backend;
-	__u32 i;
 
-	for (i = 0; i < b->ring_count; i++)
-		fl_ring_close(b->rings[i]);
-	free(b->rings);
+	if (b->ring)
+		fl_ring_close(b->ring);
+	free(b->attached);
 	fl_flow_table_free(&b->flows);
-	if (b->epfd >= 0)
-		close(b->epfd);
 	free(b);
 }
 
 int fl_base_open(const struct fl_session_config *cfg, void **backend)
 {
 	struct fl_base *b = calloc(1, sizeof(*b));
-	int fd, err;
+	int err;
 	__u32 i;
 
 	if (!b)
 		return -ENOMEM;
-	b->epfd = -1;
-	/* Fail at open, not at the first attach, when AF_PACKET is not permitted here. */
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	close(fd);
-	b->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (b->epfd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	b->ring_bytes = cfg->ring_bytes;
 	b->aggregate = cfg->aggregate != 0;
 	b->report_interval_ns = (__u64)(cfg->report_interval_ms ? cfg->report_interval_ms : 1) * 1000000ULL;
 	b->skip_port_count = cfg->skip_port_count < FL_MAX_SKIP_PORTS ? cfg->skip_port_count : FL_MAX_SKIP_PORTS;
@@ -457,6 +442,11 @@ int fl_base_open(const struct fl_session_config *cfg, void **backend)
 	for (i = 0; i < b->payload_port_count; i++)
 		b->payload_ports[i] = cfg->payload_ports[i];
 	b->payload_rate = fl_payload_rate_of(cfg->payload_rate);
+	b->snap_bytes = b->payload_port_count ? FL_BASE_SNAP_PAYLOAD_BYTES : FL_BASE_SNAP_BYTES;
+	/* Fails here, not at the first attach, when AF_PACKET is not permitted. */
+	err = fl_ring_open(b, cfg->ring_bytes, &b->ring);
+	if (err)
+		goto fail;
 	err = fl_flow_table_init(&b->flows, cfg->aggregate ? cfg->flow_table_size : 1);
 	if (err)
 		goto fail;
@@ -472,7 +462,9 @@ const struct fl_backend_ops fl_base_ops = {
 	.attach = fl_base_attach,
 	.detach = fl_base_detach,
 	.drain = fl_base_drain,
+	.lost = fl_base_lost,
 	.wait_fd = fl_base_wait_fd,
 	.stats = fl_base_stats,
 	.close = fl_base_close,
+	.lost_stage = FL_LOST_PACKET_RING,
 };

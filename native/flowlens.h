@@ -53,10 +53,11 @@ struct fl_session_config {
 	__u32 tc_attach;              /* tracer: enum fl_tc_attach */
 	__u32 tls_plaintext;          /* tracer: OpenSSL uprobes on every binary and library that carries it */
 	__u32 payload_rate;           /* payload records per second, per CPU (tracer) or session (base); 0: default */
+	__u32 queue_bytes;            /* the session's queue of records for fl_session_take; 0: 16 MiB */
 };
 
 struct fl_stats {
-	__u64 records;        /* records handed out */
+	__u64 records;        /* records handed out by fl_session_take (loss records not counted) */
 	__u64 lost;           /* records lost: failed ring reservations (tracer) or PACKET_STATISTICS drops (base) */
 	__u64 malformed;      /* packets too short or inconsistent to parse */
 	__u64 packets;        /* packets seen by the capture */
@@ -66,24 +67,35 @@ struct fl_stats {
 	__u64 payload_limited; /* payload packets over the rate limit, aggregated instead */
 	__u64 tls_unmatched;  /* TLS plaintext dropped: its TCP connection was not seen */
 	__u64 flow_evictions; /* flow-table entries taken from a connection for another (table full) */
+	__u64 produced;       /* records the capture thread made: queued, or lost at the queue */
+	__u64 lost_queue;     /* records that did not fit in the session's queue */
 };
 
 /* src/native/binding.ts writes and reads these layouts byte by byte. */
-_Static_assert(sizeof(struct fl_session_config) == 240, "fl_session_config layout changed");
-_Static_assert(sizeof(struct fl_stats) == 72, "fl_stats layout changed");
+_Static_assert(sizeof(struct fl_session_config) == 244, "fl_session_config layout changed");
+_Static_assert(sizeof(struct fl_stats) == 88, "fl_stats layout changed");
 
 #define FL_EXPORT __attribute__((visibility("default")))
 
 FL_EXPORT int fl_probe(__s32 *results /* [FL_CAP_COUNT] */);
-FL_EXPORT int fl_session_open(const struct fl_session_config *cfg);      /* returns a session id */
+/* Returns a session id; its capture thread runs until fl_session_stop or fl_session_close. */
+FL_EXPORT int fl_session_open(const struct fl_session_config *cfg);
 FL_EXPORT int fl_session_attach(int session, __u32 ifindex);              /* ingress and egress */
 FL_EXPORT int fl_session_detach(int session, __u32 ifindex);
-FL_EXPORT int fl_session_poll(int session, __u8 *buf, __u32 buf_len, __u32 timeout_ms); /* returns bytes of records */
+/* Never waits: copies the whole records queued that fit in buf (buf_len >= FL_MAX_RECORD_BYTES),
+ * FL_REC_LOST records among them where records were lost; returns the bytes. */
+FL_EXPORT int fl_session_take(int session, __u8 *buf, __u32 buf_len);
+/* Stops the capture thread after a last drain; what it queued can still be taken. */
+FL_EXPORT int fl_session_stop(int session);
+/* Never waits for the capture thread. */
 FL_EXPORT int fl_session_stats(int session, struct fl_stats *out);
 FL_EXPORT int fl_session_close(int session);
 FL_EXPORT int fl_remove_stale(__u32 ifindex);                             /* our clsact filters left by a killed agent */
 /* "<value> <NAME>\n" per kernel enum skb_drop_reason value (BTF), names without SKB_DROP_REASON_;
  * returns the bytes written (no terminating NUL), -ENOSPC when buf is too small. */
 FL_EXPORT int fl_drop_reason_names(char *buf, __u32 len);
+/* "<field> <offset> <size>\n" per field of struct fl_record, then "record 0 <sizeof>\n";
+ * returns the bytes written (no terminating NUL), -ENOSPC when buf is too small. */
+FL_EXPORT int fl_record_layout(char *buf, __u32 len);
 
 #endif

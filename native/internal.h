@@ -2,6 +2,7 @@
 #ifndef FLOWLENS_INTERNAL_H
 #define FLOWLENS_INTERNAL_H
 
+#include <pthread.h>
 #include <time.h>
 #include "flowlens.h"
 
@@ -32,17 +33,44 @@ int fl_clsact_destroy_qdisc(__u32 ifindex);
 struct flowlens_bpf;
 int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct flowlens_bpf **out);
 
-/* A capture backend behind a session. Every call but close runs with the session lock held. */
+/* A capture backend behind a session. attach, detach, drain and lost run with the session
+ * lock held (drain and lost on the capture thread); stats runs without it, concurrently with
+ * them, and reads only what stays valid (atomics, map lookups). */
 struct fl_backend_ops {
 	int (*attach)(void *backend, __u32 ifindex);
 	int (*detach)(void *backend, __u32 ifindex);
 	/* Copies whole records into buf (wall-clock times); returns bytes written. */
 	__u32 (*drain)(void *backend, __u8 *buf, __u32 len);
+	/* Cumulative records the capture ring lost (kernel ring buffer, AF_PACKET ring), into *lost. */
+	void (*lost)(void *backend, __u64 *lost);
 	/* An fd that becomes readable when records are likely waiting. */
 	int (*wait_fd)(void *backend);
 	void (*stats)(void *backend, struct fl_stats *out);
 	void (*close)(void *backend);
+	__u32 lost_stage;  /* enum fl_lost_stage of what lost() counts */
 };
+
+/* link_events.c: an rtnetlink socket on RTMGRP_LINK (fd or -errno), and FL_REC_LINK records
+ * of what it has to say (returns their bytes). */
+int fl_link_events_open(void);
+__u32 fl_link_events_read(int fd, __u8 *buf, __u32 len);
+
+/* capture_thread.c: a session's capture thread and queue of records. */
+struct fl_capture;
+int fl_capture_start(const struct fl_backend_ops *ops, void *backend, pthread_mutex_t *backend_lock,
+		     __u32 queue_bytes, struct fl_capture **out);
+/* Joins the thread after its last drain; idempotent. */
+void fl_capture_stop(struct fl_capture *c);
+int fl_capture_take(struct fl_capture *c, __u8 *buf, __u32 len);
+/* records, produced, lost (the ring stage) and lost_queue. */
+void fl_capture_stats(struct fl_capture *c, struct fl_stats *out);
+void fl_capture_free(struct fl_capture *c);
+
+/* Single writer, any reader: a counter only one thread updates, published without a locked add. */
+static inline void fl_publish_add(__u64 *counter, __u64 n)
+{
+	__atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
 
 int fl_tracer_open(const struct fl_session_config *cfg, void **backend);
 extern const struct fl_backend_ops fl_tracer_ops;

@@ -13,6 +13,23 @@ enum fl_record_kind {
 	FL_REC_SOCK = 3,    /* a TCP socket state change */
 	FL_REC_PAYLOAD = 4, /* one packet on a payload port, followed by the first bytes of its L4 payload */
 	FL_REC_TLS = 5,     /* plaintext read or written through OpenSSL (uprobes) */
+	FL_REC_LOST = 6,    /* user space only: records lost at a stage, where they were lost in the
+	                     * stream (aux: enum fl_lost_stage, packets: how many, time_ns: when seen) */
+	FL_REC_LINK = 7,    /* user space only: an interface appeared or vanished (ifindex; aux: enum
+	                     * fl_link_event), followed by its name (payload_len bytes, padded to 8) */
+};
+
+enum fl_link_event {
+	FL_LINK_NEW = 1,     /* RTM_NEWLINK: created, or changed */
+	FL_LINK_DEL = 2,     /* RTM_DELLINK */
+	FL_LINK_RESCAN = 3,  /* events were missed: look at every interface again */
+};
+
+/* Where on the way to TypeScript records were lost. */
+enum fl_lost_stage {
+	FL_LOST_KERNEL_RING = 1,  /* tracer: ring buffer reservations that failed (per-CPU counter) */
+	FL_LOST_PACKET_RING = 2,  /* base: frames the AF_PACKET ring dropped (PACKET_STATISTICS) */
+	FL_LOST_QUEUE = 3,        /* records that did not fit in the session's native queue */
 };
 
 enum fl_emit_reason {
@@ -63,6 +80,7 @@ struct fl_record {
 	};
 	__u32 pid;         /* FL_REC_TLS: process (host PID namespace); otherwise 0 */
 	__u32 aux;         /* FL_REC_SOCK: old state << 8 | new state; FL_REC_DROP: network namespace inode;
+	                    * FL_REC_LOST: enum fl_lost_stage;
 	                    * FL_REC_PAYLOAD: packet identity (TCP sequence number; UDP: IPv4 id << 16 | checksum),
 	                    * the same at every observation point; FL_REC_TLS: FL_TLS_READ or FL_TLS_WRITE */
 };

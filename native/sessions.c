@@ -1,26 +1,21 @@
-/* The session table behind the C API. poll runs on a libuv pool thread while attach,
- * detach and stats run on the main thread: a session lock guards the backend, and a use
- * count keeps a session alive until every call in flight has returned. */
+/* The session table behind the C API. Each session's capture thread drains its backend
+ * under the session lock, which attach and detach take too; take and stats never take it.
+ * A use count keeps a session alive until every call in flight has returned. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include "internal.h"
 
 #define FL_MAX_SESSIONS 64
-/* Longest single sleep of a poll: the ring is drained at least this often, wake-up or not. */
-#define FL_WAIT_SLICE_MS 10
-/* Once records are in hand, a poll waits at most this long for more to fill the batch. */
-#define FL_BATCH_WAIT_NS 10000000ULL
 
 struct fl_session {
 	pthread_mutex_t lock;
 	const struct fl_backend_ops *ops;
 	void *backend;
-	__u64 records;
+	struct fl_capture *capture;
 	int users;    /* guarded by fl_sessions_lock */
-	int closing;  /* guarded by fl_sessions_lock; read atomically by poll */
+	int closing;  /* guarded by fl_sessions_lock */
 };
 
 static pthread_mutex_t fl_sessions_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -63,6 +58,11 @@ FL_EXPORT int fl_session_open(const struct fl_session_config *cfg)
 	pthread_mutex_init(&s->lock, NULL);
 	s->ops = cfg->mode == FL_MODE_TRACER ? &fl_tracer_ops : &fl_base_ops;
 	err = cfg->mode == FL_MODE_TRACER ? fl_tracer_open(cfg, &s->backend) : fl_base_open(cfg, &s->backend);
+	if (!err) {
+		err = fl_capture_start(s->ops, s->backend, &s->lock, cfg->queue_bytes, &s->capture);
+		if (err)
+			s->ops->close(s->backend);
+	}
 	if (err) {
 		pthread_mutex_destroy(&s->lock);
 		free(s);
@@ -75,6 +75,7 @@ FL_EXPORT int fl_session_open(const struct fl_session_config *cfg)
 		fl_sessions[id] = s;
 	pthread_mutex_unlock(&fl_sessions_lock);
 	if (id == FL_MAX_SESSIONS) {
+		fl_capture_free(s->capture);
 		s->ops->close(s->backend);
 		pthread_mutex_destroy(&s->lock);
 		free(s);
@@ -111,12 +112,10 @@ FL_EXPORT int fl_session_detach(int id, __u32 ifindex)
 	return err;
 }
 
-FL_EXPORT int fl_session_poll(int id, __u8 *buf, __u32 buf_len, __u32 timeout_ms)
+FL_EXPORT int fl_session_take(int id, __u8 *buf, __u32 buf_len)
 {
 	struct fl_session *s;
-	__u64 deadline, first_data = 0;
-	__u32 written = 0, off;
-	__u64 records = 0;
+	int n;
 
 	if (buf_len < FL_MAX_RECORD_BYTES)
 		return -EINVAL;
@@ -125,37 +124,20 @@ FL_EXPORT int fl_session_poll(int id, __u8 *buf, __u32 buf_len, __u32 timeout_ms
 	s = fl_session_get(id);
 	if (!s)
 		return -EBADF;
-	deadline = fl_clock_ns(CLOCK_MONOTONIC) + (__u64)timeout_ms * 1000000ULL;
-	for (;;) {
-		struct epoll_event events[4];
-		__u64 now, until;
-		int wait_ms;
-
-		pthread_mutex_lock(&s->lock);
-		written += s->ops->drain(s->backend, buf + written, buf_len - written);
-		pthread_mutex_unlock(&s->lock);
-		now = fl_clock_ns(CLOCK_MONOTONIC);
-		if (written && !first_data)
-			first_data = now;
-		if (buf_len - written < FL_MAX_RECORD_BYTES || written >= buf_len / 2)
-			break;
-		if (__atomic_load_n(&s->closing, __ATOMIC_RELAXED))
-			break;
-		until = first_data ? first_data + FL_BATCH_WAIT_NS : deadline;
-		if (until > deadline)
-			until = deadline;
-		if (now >= until)
-			break;
-		wait_ms = (int)((until - now + 999999ULL) / 1000000ULL);
-		if (wait_ms > FL_WAIT_SLICE_MS)
-			wait_ms = FL_WAIT_SLICE_MS;
-		epoll_wait(s->ops->wait_fd(s->backend), events, 4, wait_ms);
-	}
-	for (off = 0; off < written; off += ((const struct fl_record *)(buf + off))->size)
-		records++;
-	__atomic_fetch_add(&s->records, records, __ATOMIC_RELAXED);
+	n = fl_capture_take(s->capture, buf, buf_len);
 	fl_session_put(s);
-	return (int)written;
+	return n;
+}
+
+FL_EXPORT int fl_session_stop(int id)
+{
+	struct fl_session *s = fl_session_get(id);
+
+	if (!s)
+		return -EBADF;
+	fl_capture_stop(s->capture);
+	fl_session_put(s);
+	return 0;
 }
 
 FL_EXPORT int fl_session_stats(int id, struct fl_stats *out)
@@ -165,10 +147,8 @@ FL_EXPORT int fl_session_stats(int id, struct fl_stats *out)
 	if (!s)
 		return -EBADF;
 	memset(out, 0, sizeof(*out));
-	pthread_mutex_lock(&s->lock);
 	s->ops->stats(s->backend, out);
-	out->records = __atomic_load_n(&s->records, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&s->lock);
+	fl_capture_stats(s->capture, out);
 	fl_session_put(s);
 	return 0;
 }
@@ -185,11 +165,12 @@ FL_EXPORT int fl_session_close(int id)
 		pthread_mutex_unlock(&fl_sessions_lock);
 		return -EBADF;
 	}
-	__atomic_store_n(&s->closing, 1, __ATOMIC_RELAXED);
+	s->closing = 1;
 	while (s->users > 0)
 		pthread_cond_wait(&fl_sessions_idle, &fl_sessions_lock);
 	fl_sessions[id] = NULL;
 	pthread_mutex_unlock(&fl_sessions_lock);
+	fl_capture_free(s->capture);
 	s->ops->close(s->backend);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -1,7 +1,7 @@
 /* Tracer mode: the BPF object (embedded skeleton) loaded with the session's settings, its TC
  * programs attached per interface (tcx or clsact), the OpenSSL uprobes when TLS plaintext is
  * asked for, records drained from the ring buffer, and a sweep that reports the last counts
- * of flows that went idle. */
+ * of flows that went idle (both on the session's capture thread). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -282,7 +282,8 @@ static int fl_tracer_attach(void *backend, __u32 ifindex)
 	}
 	if (err)
 		return err;
-	t->attached[t->attached_count++] = a;
+	t->attached[t->attached_count] = a;
+	__atomic_store_n(&t->attached_count, t->attached_count + 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -314,7 +315,8 @@ static int fl_tracer_detach(void *backend, __u32 ifindex)
 	if (!a)
 		return 0;
 	err = fl_release(a);
-	*a = t->attached[--t->attached_count];
+	*a = t->attached[t->attached_count - 1];
+	__atomic_store_n(&t->attached_count, t->attached_count - 1, __ATOMIC_RELAXED);
 	return err;
 }
 
@@ -343,12 +345,16 @@ static void fl_tracer_stats(void *backend, struct fl_stats *out)
 	out->packets = fl_counter_sum(t, FL_COUNTER_PACKETS);
 	out->skipped = fl_counter_sum(t, FL_COUNTER_SKIPPED);
 	out->malformed = fl_counter_sum(t, FL_COUNTER_MALFORMED);
-	out->lost = fl_counter_sum(t, FL_COUNTER_LOST);
 	out->payload_limited = fl_counter_sum(t, FL_COUNTER_PAYLOAD_LIMITED);
 	out->tls_unmatched = fl_counter_sum(t, FL_COUNTER_TLS_UNMATCHED);
-	out->attached = t->attached_count;
+	out->attached = __atomic_load_n(&t->attached_count, __ATOMIC_RELAXED);
 	out->tls_files = fl_tls_probes_files(t->tls);
-	out->flow_evictions = t->sweep.evictions;
+	out->flow_evictions = __atomic_load_n(&t->sweep.evictions, __ATOMIC_RELAXED);
+}
+
+static void fl_tracer_lost(void *backend, __u64 *lost)
+{
+	*lost = fl_counter_sum(backend, FL_COUNTER_LOST);
 }
 
 static void fl_tracer_close(void *backend)
@@ -442,7 +448,9 @@ const struct fl_backend_ops fl_tracer_ops = {
 	.attach = fl_tracer_attach,
 	.detach = fl_tracer_detach,
 	.drain = fl_tracer_drain,
+	.lost = fl_tracer_lost,
 	.wait_fd = fl_tracer_wait_fd,
 	.stats = fl_tracer_stats,
 	.close = fl_tracer_close,
+	.lost_stage = FL_LOST_KERNEL_RING,
 };

@@ -1,8 +1,11 @@
 import type { CaptureHandlers, InterfaceLookup } from './capture/source.js';
 import type { AgentMetrics } from './metrics/registry.js';
+import type { LostStage } from './native/records.js';
+import { DropReasonMapper } from './parser/drop-reason.js';
 import { FlowBuilder } from './parser/flow-builder.js';
 import type { L7FlowParser } from './parser/l7/l7-flow-parser.js';
 import { RecordIngest, type EndpointLookup, type NameLookup } from './parser/record-ingest.js';
+import { RecordMeteredFlow } from './parser/record-metered-flow.js';
 import type { Endpoint } from './proto/flow.js';
 import { timestampFromMs } from './proto/timestamp.js';
 import type { FlowStore } from './store/flow-store.js';
@@ -39,6 +42,8 @@ export function createFlowPipeline(options: FlowPipelineOptions): FlowPipeline {
   const now = options.now ?? Date.now;
   const builder = new FlowBuilder({ nodeName: options.nodeName, dropReasonNames: options.dropReasonNames });
   store.setBuilder((slot) => builder.build(slot));
+  // Flow metrics read each record through one view, pointed at it in turn.
+  const metered = new RecordMeteredFlow(new DropReasonMapper(options.dropReasonNames));
   const seeEndpoints = (source: Endpoint | undefined, destination: Endpoint | undefined): void => {
     if (seeNamespace === undefined) return;
     if (source?.namespace) seeNamespace(source.namespace);
@@ -54,10 +59,9 @@ export function createFlowPipeline(options: FlowPipelineOptions): FlowPipeline {
     ...(options.connectionTableSize === undefined ? {} : { connectionTableSize: options.connectionTableSize }),
     ...(options.netnsInode === undefined ? {} : { netnsInode: options.netnsInode }),
     sink: {
-      onRecordFlow(_buf, _at, facts, sequence) {
+      onRecordFlow(buf, at, facts) {
         seeEndpoints(facts.source, facts.destination);
-        const slot = store.recordSlot(sequence);
-        metrics.processFlow(builder.build(slot));
+        metrics.processMetered(metered.set(buf, at, facts));
       },
       onFlow(flow) {
         seeEndpoints(flow.source, flow.destination);
@@ -69,10 +73,14 @@ export function createFlowPipeline(options: FlowPipelineOptions): FlowPipeline {
     builder,
     ingest,
     handlers: {
-      onRecords: (buffer, length) => ingest.ingest(buffer, length),
-      onLost(count: number): void {
-        store.pushLostEvent({ source: 'PERF_EVENT_RING_BUFFER', num_events_lost: count }, timestampFromMs(now()));
-        metrics.lostEvents.add('PERF_EVENT_RING_BUFFER', count);
+      onRecords(buffer: Buffer, length: number): void {
+        ingest.ingest(buffer, length);
+      },
+      onLost(count: number, stage: LostStage): void {
+        const source = stage === 'queue' ? 'OBSERVER_EVENTS_QUEUE' : 'PERF_EVENT_RING_BUFFER';
+        store.pushLostEvent({ source, num_events_lost: count }, timestampFromMs(now()));
+        metrics.lostEvents.add(source, count);
+        metrics.lostEvents.addRecords(stage, count);
       },
     },
   };

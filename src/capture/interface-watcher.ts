@@ -5,7 +5,8 @@ import { interfaceRoles } from './interface-role.js';
 import type { CapturedInterface, InterfaceLookup, InterfaceRole } from './source.js';
 
 // Keeps the capture attached to exactly the interfaces that match `capture.interfaces`:
-// reads /sys/class/net every scan, attaches interfaces that appeared (a new pod's veth),
+// reads /sys/class/net every scan (periodically, and at once when the capture reports a link
+// event from rtnetlink), attaches interfaces that appeared (a new pod's veth),
 // releases those that vanished, and re-attaches a name whose ifindex changed (deleted and
 // re-created between two scans). An interface that vanishes between listing and attaching
 // fails that attach and is simply gone at the next scan; an attach that keeps failing is
@@ -46,6 +47,7 @@ export class InterfaceWatcher implements InterfaceLookup {
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> = Promise.resolve();
   private running = false;
+  private rescanQueued = false;
   private errorCount = 0;
 
   constructor(private readonly options: InterfaceWatcherOptions) {
@@ -80,6 +82,16 @@ export class InterfaceWatcher implements InterfaceLookup {
         log.error({ err }, 'interface scan failed');
       });
     return this.scanning;
+  }
+
+  /** Scans again as soon as the scan in progress (if any) is done; repeated calls meanwhile coalesce. */
+  rescan(): void {
+    if (!this.running || this.rescanQueued) return;
+    this.rescanQueued = true;
+    this.scanning = this.scanning.then(() => {
+      this.rescanQueued = false;
+    });
+    void this.scan();
   }
 
   attached(): CapturedInterface[] {

@@ -1,29 +1,24 @@
-import { setImmediate as yieldToEventLoop, setTimeout as delay } from 'node:timers/promises';
 import { moduleLogger } from '../log.js';
 import { ThrottledLogger } from '../log-throttle.js';
 import { NativeSession, removeStaleAttachments, type L7CaptureStats, type SessionConfig, type SessionStats } from '../native/binding.js';
-import { OFFSET_SIZE, RECORD_BYTES } from '../native/records.js';
+import { KIND_LINK, KIND_LOST, LOST_STAGES, MAX_RECORD_BYTES, OFFSET_AUX, OFFSET_KIND, OFFSET_PACKETS, OFFSET_SIZE, RECORD_ALIGNMENT_BYTES, RECORD_BYTES } from '../native/records.js';
 import { InterfaceWatcher } from './interface-watcher.js';
 import type { CaptureMode } from './mode.js';
 import type { CaptureHandlers, CaptureSource, CaptureStats, CapturedInterface } from './source.js';
 
 // One native capture session (tracer: eBPF; base: AF_PACKET) behind the CaptureSource
-// lifecycle. A single poll is in flight at a time, into buffers owned here; each poll
-// waits at most a short timeout on the libuv pool so file I/O never queues behind it.
-// Nothing thrown inside the loop escapes it: failures are counted, logged (rate-limited)
-// and followed by a pause.
+// lifecycle. The session's own thread drains the kernel side into a native queue; this
+// takes whole records from it on timers, never with a blocking call: again at once (after
+// pending I/O) when the buffer came back full, after a short pause otherwise. Loss records
+// in the stream become onLost calls at their place; link records (an interface appeared or
+// vanished) make the interface watcher look again at once. Nothing thrown inside the loop escapes
+// it: failures are counted, logged (rate-limited) and followed by a pause.
 
 const log = moduleLogger('native-source');
 
-const DEFAULT_BUFFER_BYTES = 1 << 20;
-const DEFAULT_POLL_TIMEOUT_MS = 50;
-// A batch under a quarter of a buffer means the rings are nearly empty: let records
-// gather briefly instead of paying a pool round trip for a handful.
-const SMALL_BATCH_DELAY_MS = 5;
-// Records handed to the pipeline between two event-loop turns.
-const DELIVERY_SLICE_RECORDS = 64;
-const POLL_ERROR_PAUSE_MS = 200;
-const LOST_CHECK_INTERVAL_MS = 100;
+const DEFAULT_BUFFER_BYTES = 256 << 10;
+const TAKE_INTERVAL_MS = 5;
+const TAKE_ERROR_PAUSE_MS = 200;
 const ERROR_LOG_INTERVAL_MS = 10_000;
 
 export interface NativeSourceOptions {
@@ -31,38 +26,33 @@ export interface NativeSourceOptions {
   /** capture.interfaces: names or glob patterns; empty: every non-loopback interface. */
   interfaces: readonly string[];
   handlers: CaptureHandlers;
-  /** Size of each of the two poll buffers. */
+  /** Bytes taken from the native queue at a time (at most one batch to the handlers). */
   bufferBytes?: number;
-  pollTimeoutMs?: number;
   scanIntervalMs?: number;
 }
 
 type NativeStats = SessionStats & L7CaptureStats;
 
-const NO_NATIVE_STATS: NativeStats = { records: 0, lost: 0, malformed: 0, packets: 0, skipped: 0, attached: 0, payloadLimited: 0, tlsFiles: 0, tlsUnmatched: 0 };
+const NO_NATIVE_STATS: NativeStats = { records: 0, produced: 0, lost: 0, lostQueue: 0, malformed: 0, packets: 0, skipped: 0, attached: 0, payloadLimited: 0, tlsFiles: 0, tlsUnmatched: 0 };
 
 export class NativeSource implements CaptureSource {
   readonly mode: CaptureMode;
-  private readonly buffers: readonly [Buffer, Buffer];
-  private readonly pollTimeoutMs: number;
+  private readonly buffer: Buffer;
   private readonly watcher: InterfaceWatcher;
   private session: NativeSession | undefined;
-  private running = false;
-  private loop: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private stopping: Promise<void> | undefined;
   private lastNativeStats: NativeStats = NO_NATIVE_STATS;
-  private lostReported = 0;
-  private lastLostCheckMs = 0;
-  private recordsDecoded = 0;
+  private recordsDelivered = 0;
   private malformedBytes = 0;
   private errorCount = 0;
   private lastPollAtMs = 0;
   private readonly errorLog = new ThrottledLogger(log, ERROR_LOG_INTERVAL_MS);
+
   constructor(private readonly options: NativeSourceOptions) {
     this.mode = options.session.mode;
-    const bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
-    this.buffers = [Buffer.alloc(bufferBytes), Buffer.alloc(bufferBytes)];
-    this.pollTimeoutMs = options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
+    this.buffer = Buffer.alloc(Math.max(options.bufferBytes ?? DEFAULT_BUFFER_BYTES, MAX_RECORD_BYTES));
     this.watcher = new InterfaceWatcher({
       patterns: options.interfaces,
       scanIntervalMs: options.scanIntervalMs,
@@ -70,13 +60,11 @@ export class NativeSource implements CaptureSource {
     });
   }
 
-  /** Opens the session (throws a FlowlensError when the kernel refuses), starts polling, attaches. */
+  /** Opens the session (throws a FlowlensError when the kernel refuses), starts taking, attaches. */
   async start(): Promise<void> {
     if (this.session !== undefined || this.stopping !== undefined) return;
-    const session = NativeSession.open(this.options.session);
-    this.session = session;
-    this.running = true;
-    this.loop = this.pollLoop(session);
+    this.session = NativeSession.open(this.options.session);
+    this.schedule(TAKE_INTERVAL_MS);
     log.info({ mode: this.mode }, 'capture started');
     await this.watcher.start();
   }
@@ -98,10 +86,10 @@ export class NativeSource implements CaptureSource {
     const native = this.nativeStats();
     return {
       recordsRead: native.records,
-      recordsDecoded: this.recordsDecoded,
+      recordsDecoded: this.recordsDelivered,
       malformedBytes: this.malformedBytes,
       malformedPackets: native.malformed,
-      lost: native.lost,
+      lost: native.lost + native.lostQueue,
       packets: native.packets,
       skippedPackets: native.skipped,
       attachedInterfaces: this.watcher.attached().length,
@@ -130,76 +118,78 @@ export class NativeSource implements CaptureSource {
     this.session?.detach(iface.index);
   }
 
-  /**
-   * Polls into two buffers in turn. After a busy poll (a quarter of the buffer or more),
-   * the next poll starts into the other buffer before this batch is decoded, so the native
-   * drain runs on a pool thread while JavaScript decodes; still one poll in flight. After
-   * a small batch the loop pauses briefly so records gather; an empty poll has already
-   * waited its timeout. Every poll started is awaited before the loop ends.
-   */
-  private async pollLoop(session: NativeSession): Promise<void> {
-    let filling = 0;
-    let next: Promise<number> | undefined = this.pollInto(session, this.buffers[filling]!);
-    while (next !== undefined) {
-      const bytes = await next;
-      next = undefined;
-      const filled = this.buffers[filling]!;
-      filling ^= 1;
-      if (bytes >= filled.length >> 2 && this.running) next = this.pollInto(session, this.buffers[filling]!);
-      if (bytes > 0) await this.deliver(filled, bytes);
-      this.reportLost(false);
-      if (next === undefined && this.running) {
-        if (bytes < 0) await delay(POLL_ERROR_PAUSE_MS);
-        else if (bytes > 0) await delay(SMALL_BATCH_DELAY_MS);
-        if (this.running) next = this.pollInto(session, this.buffers[filling]!);
-      }
-    }
+  private schedule(delayMs: number): void {
+    if (delayMs === 0) this.immediate = setImmediate(this.takeAndSchedule);
+    else this.timer = setTimeout(this.takeAndSchedule, delayMs);
   }
 
-  /** Bytes of records polled into `buffer`, or -1 when the poll failed (counted and logged). */
-  private async pollInto(session: NativeSession, buffer: Buffer): Promise<number> {
+  private readonly takeAndSchedule = (): void => {
+    this.timer = undefined;
+    this.immediate = undefined;
+    if (this.session === undefined || this.stopping !== undefined) return;
+    const bytes = this.takeOnce(this.session);
+    if (bytes < 0) this.schedule(TAKE_ERROR_PAUSE_MS);
+    else this.schedule(bytes > this.buffer.length - MAX_RECORD_BYTES ? 0 : TAKE_INTERVAL_MS);
+  };
+
+  /** Takes one buffer of records and delivers it; the byte count, or -1 when the take failed. */
+  private takeOnce(session: NativeSession): number {
+    let bytes: number;
     try {
-      const bytes = await session.poll(buffer, this.pollTimeoutMs);
+      bytes = session.take(this.buffer);
       this.lastPollAtMs = Date.now();
-      return bytes;
     } catch (err) {
-      this.failed(err, 'capture poll failed');
+      this.failed(err, 'taking capture records failed');
       return -1;
     }
+    if (bytes > 0) this.deliver(bytes);
+    return bytes;
   }
 
-  /**
-   * Hands the records to the handlers in slices, yielding to the event loop between slices:
-   * a full poll batch takes long enough to process that gRPC writes (a follower's GetFlows
-   * stream) would otherwise wait for the whole batch.
-   */
-  private async deliver(buffer: Buffer, bytes: number): Promise<void> {
+  /** Hands the records between loss records to onRecords, and each loss record to onLost, in order. */
+  private deliver(length: number): void {
+    const buffer = this.buffer;
     let start = 0;
-    while (start < bytes) {
-      if (start > 0) await yieldToEventLoop();
-      const end = sliceEnd(buffer, start, bytes);
-      try {
-        const counts = this.options.handlers.onRecords(buffer.subarray(start, end), end - start);
-        this.recordsDecoded += counts.records;
-        this.malformedBytes += counts.malformedBytes;
-      } catch (err) {
-        this.failed(err, 'capture record handler failed');
+    let at = 0;
+    while (at < length) {
+      const size = length - at >= RECORD_BYTES ? buffer.readUInt16LE(at + OFFSET_SIZE) : 0;
+      // A size that cannot be right leaves no way to find the next record: the rest is skipped.
+      if (size < RECORD_BYTES || size > MAX_RECORD_BYTES || size % RECORD_ALIGNMENT_BYTES !== 0 || at + size > length) {
+        this.malformedBytes += length - at;
+        break;
       }
-      start = end;
+      const kind = buffer[at + OFFSET_KIND];
+      if (kind === KIND_LOST || kind === KIND_LINK) {
+        this.handRecords(start, at);
+        if (kind === KIND_LOST) this.handLost(at);
+        else this.watcher.rescan();
+        start = at + size;
+      } else {
+        this.recordsDelivered++;
+      }
+      at += size;
+    }
+    this.handRecords(start, at);
+  }
+
+  private handRecords(start: number, end: number): void {
+    if (end <= start) return;
+    try {
+      this.options.handlers.onRecords(start === 0 ? this.buffer : this.buffer.subarray(start), end - start);
+    } catch (err) {
+      this.failed(err, 'capture record handler failed');
     }
   }
 
-  /** Turns growth of the cumulative native lost counter into lost events. */
-  private reportLost(force: boolean): void {
-    const now = Date.now();
-    if (!force && now - this.lastLostCheckMs < LOST_CHECK_INTERVAL_MS) return;
-    this.lastLostCheckMs = now;
-    const lost = this.nativeStats().lost;
-    if (lost <= this.lostReported) return;
-    const delta = lost - this.lostReported;
-    this.lostReported = lost;
+  private handLost(at: number): void {
+    const stage = LOST_STAGES[this.buffer.readUInt32LE(at + OFFSET_AUX)];
+    const count = Number(this.buffer.readBigUInt64LE(at + OFFSET_PACKETS));
+    if (stage === undefined) {
+      this.malformedBytes += RECORD_BYTES;
+      return;
+    }
     try {
-      this.options.handlers.onLost(delta);
+      this.options.handlers.onLost(count, stage);
     } catch (err) {
       this.failed(err, 'capture lost-event handler failed');
     }
@@ -220,29 +210,26 @@ export class NativeSource implements CaptureSource {
     this.errorLog.error({ err }, msg);
   }
 
+  /** Detaches, stops the capture thread after its last drain, delivers what it queued, closes. */
   private async shutdown(): Promise<void> {
     await this.watcher.stop();
-    this.running = false;
-    await this.loop;
+    clearTimeout(this.timer);
+    clearImmediate(this.immediate);
     const session = this.session;
     if (session !== undefined) {
-      this.reportLost(true);
+      try {
+        session.stop();
+        while (this.takeOnce(session) > 0) {
+          // until the queue is empty
+        }
+      } catch (err) {
+        this.failed(err, 'stopping the capture failed');
+      }
+      this.nativeStats();
       this.session = undefined;
       session.close();
       log.info({ mode: this.mode, ...this.stats() }, 'capture stopped');
     }
     this.errorLog.stop();
   }
-}
-
-/** The end of the slice of at most DELIVERY_SLICE_RECORDS whole records from `start` (or `bytes`). */
-function sliceEnd(buffer: Buffer, start: number, bytes: number): number {
-  let at = start;
-  for (let n = 0; n < DELIVERY_SLICE_RECORDS && at < bytes; n++) {
-    const size = bytes - at >= RECORD_BYTES ? buffer.readUInt16LE(at + OFFSET_SIZE) : 0;
-    // A size that cannot be right: the handler gets the rest and counts it malformed.
-    if (size < RECORD_BYTES || at + size > bytes) return bytes;
-    at += size;
-  }
-  return at;
 }

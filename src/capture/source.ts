@@ -1,8 +1,9 @@
+import type { LostStage } from '../native/records.js';
 import type { CaptureMode } from './mode.js';
 
 // The one lifecycle every capture backend shares (like retina's plugin registry): build it
 // with its options and handlers, start() it, read its stats, stop() it. A source delivers
-// decoded records in batches and reports records the kernel side could not hand over.
+// records as raw bytes in batches and reports, in order, records lost on the way.
 
 /**
  * What a flow needs to know about the interface a record came from. `endpoint`: the host
@@ -23,40 +24,34 @@ export interface InterfaceLookup {
 
 export interface CaptureHandlers {
   /**
-   * Whole native records (native/record.h) in `buffer[0, length)`, in the order the kernel
-   * side produced them; the buffer is reused after the call returns.
+   * A batch of records in the order the native side produced them: buffer[0, length) holds
+   * whole struct fl_record (src/native/records.ts), valid only during the call.
    */
-  onRecords(buffer: Buffer, length: number): RecordBatchCounts;
-  /** Records the kernel side lost (ring full, socket drops) since the previous report. */
-  onLost(count: number): void;
-}
-
-/** What a handler made of a batch: records decoded, and bytes it had to skip as malformed. */
-export interface RecordBatchCounts {
-  records: number;
-  malformedBytes: number;
+  onRecords(buffer: Buffer, length: number): void;
+  /** `count` records lost at `stage`, between the batches before and after this call. */
+  onLost(count: number, stage: LostStage): void;
 }
 
 /** Cumulative counters since start, for metrics and health. */
 export interface CaptureStats {
   /** Records the native side handed out. */
   recordsRead: number;
-  /** Records decoded and delivered to the handlers. */
+  /** Records delivered to the handlers. */
   recordsDecoded: number;
-  /** Bytes of record data that could not be decoded (skipped). */
+  /** Bytes of record data whose size could not be right (skipped). */
   malformedBytes: number;
   /** Packets the capture saw but could not parse (too short, inconsistent). */
   malformedPackets: number;
-  /** Records lost before they reached user space. */
+  /** Records lost on the way, at every stage (capture ring and native queue). */
   lost: number;
   /** Packets the capture saw. */
   packets: number;
   /** Packets on excluded ports, never turned into records. */
   skippedPackets: number;
   attachedInterfaces: number;
-  /** Failed polls, attaches and record handlers (each also logged, rate-limited). */
+  /** Failed takes, attaches and record handlers (each also logged, rate-limited). */
   errors: number;
-  /** Wall-clock ms of the last completed poll; 0 before the first. */
+  /** Wall-clock ms of the last take from the native queue; 0 before the first. */
   lastPollAtMs: number;
   /** Packets on payload ports past the payload rate limit (aggregated without their payload). */
   payloadLimited: number;

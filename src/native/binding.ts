@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataType, load, open, type FFIParams, type FieldType } from 'ffi-rs';
 import { FlowlensError, type ErrorCode } from '../errors.js';
-import { MAX_RECORD_BYTES } from './records.js';
+import { MAX_RECORD_BYTES, RECORD_ALIGNMENT_BYTES } from './records.js';
 
 export const CAPABILITY_NAMES = ['btf', 'bpf_prog_load', 'ringbuf', 'tc_attach', 'tcx_attach', 'tracepoint', 'uprobe', 'af_packet'] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
@@ -30,11 +30,19 @@ export interface SessionConfig {
   tlsPlaintext?: boolean;
   /** Payload records per second, per CPU (tracer) or per session (base); native default when absent. */
   payloadRecordsPerSecond?: number;
+  /** Bytes of the session's native queue of records (take() reads it); native default (16 MiB) when absent. */
+  queueBytes?: number;
 }
 
 export interface SessionStats {
+  /** Records handed out by take() (loss records not counted). */
   records: number;
+  /** Records the capture thread made: queued, or lost because the queue was full. */
+  produced: number;
+  /** Lost by the capture ring: the kernel ring buffer (tracer) or the AF_PACKET ring (base). */
   lost: number;
+  /** Lost because the native queue was full. */
+  lostQueue: number;
   malformed: number;
   packets: number;
   skipped: number;
@@ -54,7 +62,7 @@ const LIBRARY = 'flowlens';
 const LIBRARY_FILE = 'libflowlens.so';
 
 // struct fl_session_config (native/flowlens.h)
-const CONFIG_BYTES = 240;
+const CONFIG_BYTES = 244;
 const CONFIG_MODE = 0;
 const CONFIG_AGGREGATE = 4;
 const CONFIG_REPORT_INTERVAL_MS = 8;
@@ -69,13 +77,14 @@ const CONFIG_CAPTURE_SOCK = 224;
 const CONFIG_TC_ATTACH = 228;
 const CONFIG_TLS_PLAINTEXT = 232;
 const CONFIG_PAYLOAD_RATE = 236;
+const CONFIG_QUEUE_BYTES = 240;
 const MAX_SKIP_PORTS = 64;
 const MAX_PAYLOAD_PORTS = 32;
 const MODE_VALUES = { tracer: 1, base: 2 } as const;
 const TC_ATTACH_VALUES = { auto: 0, tcx: 1, clsact: 2 } as const;
 
 // struct fl_stats
-const STATS_BYTES = 72;
+const STATS_BYTES = 88;
 const STATS_RECORDS = 0;
 const STATS_LOST = 8;
 const STATS_MALFORMED = 16;
@@ -86,9 +95,11 @@ const STATS_TLS_FILES = 44;
 const STATS_PAYLOAD_LIMITED = 48;
 const STATS_TLS_UNMATCHED = 56;
 const STATS_FLOW_EVICTIONS = 64;
+const STATS_PRODUCED = 72;
+const STATS_LOST_QUEUE = 80;
 
 const DROP_REASON_NAMES_BYTES = 64 * 1024;
-const RECORD_ALIGNMENT_BYTES = 8;
+const RECORD_LAYOUT_BYTES = 4096;
 
 /** The library beside the sources: <repo>/native/build, from src/native or dist/src/native. */
 function libraryPath(): string {
@@ -126,18 +137,13 @@ const CALLS = {
   open: call('fl_session_open', [DataType.U8Array]),
   attach: call('fl_session_attach', [DataType.I32, DataType.U32]),
   detach: call('fl_session_detach', [DataType.I32, DataType.U32]),
+  take: call('fl_session_take', [DataType.I32, DataType.U8Array, DataType.U32]),
+  stop: call('fl_session_stop', [DataType.I32]),
   stats: call('fl_session_stats', [DataType.I32, DataType.U8Array]),
   close: call('fl_session_close', [DataType.I32]),
   removeStale: call('fl_remove_stale', [DataType.U32]),
   dropReasonNames: call('fl_drop_reason_names', [DataType.U8Array, DataType.U32]),
-};
-const POLL_CALL: FFIParams<DataType.I32, undefined, true> = {
-  library: LIBRARY,
-  funcName: 'fl_session_poll',
-  retType: DataType.I32,
-  paramsType: [DataType.I32, DataType.U8Array, DataType.U32, DataType.U32],
-  paramsValue: [],
-  runInNewThread: true,
+  recordLayout: call('fl_record_layout', [DataType.U8Array, DataType.U32]),
 };
 
 function invoke(params: NativeCall, values: unknown[]): number {
@@ -215,6 +221,7 @@ function encodeConfig(config: SessionConfig): Buffer {
   buf.writeUInt32LE(TC_ATTACH_VALUES[config.tcAttach ?? 'auto'], CONFIG_TC_ATTACH);
   buf.writeUInt32LE(config.tlsPlaintext === true ? 1 : 0, CONFIG_TLS_PLAINTEXT);
   buf.writeUInt32LE(config.payloadRecordsPerSecond ?? 0, CONFIG_PAYLOAD_RATE);
+  buf.writeUInt32LE(config.queueBytes ?? 0, CONFIG_QUEUE_BYTES);
   return buf;
 }
 
@@ -249,25 +256,31 @@ export class NativeSession {
     check(invoke(CALLS.detach, [this.#id, ifindex]), 'FL_INTERFACE', `detaching from ifindex ${ifindex}`, this.#feature);
   }
 
-  /** Fills `buffer` with whole records; resolves to the byte count (0 on timeout). Runs off the event loop. */
-  async poll(buffer: Buffer, timeoutMs: number): Promise<number> {
+  /**
+   * Copies the whole records queued by the capture thread that fit in `buffer`; returns the
+   * byte count (0 when none are waiting). Never waits: call it again later.
+   */
+  take(buffer: Buffer): number {
     this.#assertOpen();
     if (buffer.length < MAX_RECORD_BYTES || buffer.byteOffset % RECORD_ALIGNMENT_BYTES !== 0) {
-      throw new FlowlensError('FL_NATIVE_CALL', `poll buffer must hold ${MAX_RECORD_BYTES}+ bytes at an 8-byte aligned offset`);
+      throw new FlowlensError('FL_NATIVE_CALL', `take buffer must hold ${MAX_RECORD_BYTES}+ bytes at an 8-byte aligned offset`);
     }
-    ensureOpen();
-    const params = { ...POLL_CALL, paramsValue: [this.#id, buffer, buffer.length, timeoutMs] };
-    const result = await load(params);
-    // A session closed while the poll was in flight reports EBADF: nothing more to read.
-    if (result === -osConstants.errno.EBADF && this.#closed) return 0;
-    return check(result, 'FL_NATIVE_CALL', 'polling capture records', this.#feature);
+    return check(invoke(CALLS.take, [this.#id, buffer, buffer.length]), 'FL_NATIVE_CALL', 'taking capture records', this.#feature);
+  }
+
+  /** Stops the capture thread after a last drain; what it queued can still be taken. */
+  stop(): void {
+    this.#assertOpen();
+    check(invoke(CALLS.stop, [this.#id]), 'FL_NATIVE_CALL', 'stopping the capture thread', this.#feature);
   }
 
   stats(): SessionStats {
     const buf = this.#readStats();
     return {
       records: Number(buf.readBigUInt64LE(STATS_RECORDS)),
+      produced: Number(buf.readBigUInt64LE(STATS_PRODUCED)),
       lost: Number(buf.readBigUInt64LE(STATS_LOST)),
+      lostQueue: Number(buf.readBigUInt64LE(STATS_LOST_QUEUE)),
       malformed: Number(buf.readBigUInt64LE(STATS_MALFORMED)),
       packets: Number(buf.readBigUInt64LE(STATS_PACKETS)),
       skipped: Number(buf.readBigUInt64LE(STATS_SKIPPED)),
@@ -326,4 +339,21 @@ export function dropReasonNames(): ReadonlyMap<number, string> {
   }
   dropReasons = names;
   return names;
+}
+
+export interface RecordFieldLayout {
+  offset: number;
+  size: number;
+}
+
+/** struct fl_record as the compiler laid it out: field name -> offset and size; `record` is the whole. */
+export function recordLayout(): ReadonlyMap<string, RecordFieldLayout> {
+  const buf = Buffer.alloc(RECORD_LAYOUT_BYTES);
+  const length = check(invoke(CALLS.recordLayout, [buf, buf.length]), 'FL_NATIVE_CALL', 'reading the record layout', 'libflowlens');
+  const fields = new Map<string, RecordFieldLayout>();
+  for (const line of buf.toString('utf8', 0, length).split('\n')) {
+    const [name, offset, size] = line.split(' ');
+    if (name !== undefined && name !== '') fields.set(name, { offset: Number(offset), size: Number(size) });
+  }
+  return fields;
 }

@@ -43,7 +43,7 @@ export interface NativeRecord {
 export const TLS_READ = 1;
 export const TLS_WRITE = 2;
 
-// struct fl_record
+// struct fl_record (test/native/record-layout-matches-the-compiled-c.test.ts holds these to the compiled C)
 export const RECORD_BYTES = 88;
 const PAYLOAD_MAX_BYTES = 512;
 export const MAX_RECORD_BYTES = RECORD_BYTES + PAYLOAD_MAX_BYTES;
@@ -70,6 +70,17 @@ export const OFFSET_PAYLOAD_TOTAL = 76;
 export const OFFSET_PID = 80;
 export const OFFSET_AUX = 84;
 export const RECORD_ALIGNMENT_BYTES = 8;
+
+/**
+ * FL_REC_LOST: records lost at a stage, at the place in the stream where they were lost;
+ * OFFSET_PACKETS holds the count, OFFSET_AUX the stage (LOST_STAGES).
+ */
+export const KIND_LOST = 6;
+/** enum fl_lost_stage: the kernel's ring buffer (tracer), the AF_PACKET ring (base), the native queue. */
+export type LostStage = 'kernel_ring' | 'packet_ring' | 'queue';
+export const LOST_STAGES: Readonly<Record<number, LostStage>> = { 1: 'kernel_ring', 2: 'packet_ring', 3: 'queue' };
+/** FL_REC_LINK: an interface appeared, changed or vanished (OFFSET_IFINDEX), or events were missed. */
+export const KIND_LINK = 7;
 
 // enum fl_record_kind, enum fl_direction
 export const KIND_FLOW = 1;
@@ -136,9 +147,11 @@ export function decodeRecords(buffer: Buffer, length: number, onRecord: (record:
     if (size < RECORD_BYTES || size > MAX_RECORD_BYTES || size % RECORD_ALIGNMENT_BYTES !== 0 || at + size > length) {
       return malformed + (length - at);
     }
-    const record = decodeRecordAt(buffer, at, size);
+    const kind = buffer[at + OFFSET_KIND];
+    // Loss and link records are the capture's own news, not traffic.
+    const record = kind === KIND_LOST || kind === KIND_LINK ? null : decodeRecordAt(buffer, at, size);
     if (record === undefined) malformed += size;
-    else onRecord(record);
+    else if (record !== null) onRecord(record);
     at += size;
   }
   return malformed;

@@ -1,11 +1,13 @@
 import { statSync } from 'node:fs';
-import type { InterfaceLookup, RecordBatchCounts } from '../capture/source.js';
+import type { InterfaceLookup } from '../capture/source.js';
 import {
   decodeRecordAt,
   DIRECTION_EGRESS,
   DIRECTION_INGRESS,
   KIND_DROP,
   KIND_FLOW,
+  KIND_LINK,
+  KIND_LOST,
   KIND_PAYLOAD,
   KIND_SOCK,
   KIND_TLS,
@@ -109,10 +111,9 @@ export class RecordIngest {
   }
 
   /** Stores every whole record in `buffer[0, length)`; followers are told once at the end. */
-  ingest(buffer: Buffer, length: number): RecordBatchCounts {
+  ingest(buffer: Buffer, length: number): void {
     const { store } = this.options;
     const before = store.nextSequence;
-    let records = 0;
     let malformed = 0;
     let at = 0;
     while (at < length) {
@@ -122,19 +123,19 @@ export class RecordIngest {
         malformed += length - at;
         break;
       }
-      if (this.ingestOne(buffer, at, size)) records++;
-      else malformed += size;
+      if (!this.ingestOne(buffer, at, size)) malformed += size;
       at += size;
     }
     this.counts.malformedBytes += malformed;
     const stored = store.nextSequence - before;
     if (stored > 0) store.publish(stored);
-    return { records, malformedBytes: malformed };
   }
 
   /** False when the record is malformed. */
   private ingestOne(buf: Buffer, at: number, size: number): boolean {
     const kind = buf[at + OFFSET_KIND]!;
+    // Loss and link records are the capture's own news, handled before ingest.
+    if (kind === KIND_LOST || kind === KIND_LINK) return true;
     const family = buf[at + OFFSET_FAMILY];
     const direction = buf[at + OFFSET_DIRECTION];
     if (kind < KIND_FLOW || kind > KIND_TLS || buf[at + OFFSET_REASON]! > MAX_EMIT_REASON) return false;

@@ -10,6 +10,7 @@ const { FlowBuilder } = await import(resolve(root, 'dist/src/parser/flow-builder
 const { RecordIngest } = await import(resolve(root, 'dist/src/parser/record-ingest.js'));
 const { FlowStore } = await import(resolve(root, 'dist/src/store/flow-store.js'));
 const { probeCapabilities } = await import(resolve(root, 'dist/src/native/binding.js'));
+const { decodeRecords } = await import(resolve(root, 'dist/src/native/records.js'));
 
 const [mode, ...interfaces] = process.argv.slice(2);
 const emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -34,12 +35,11 @@ const source = new NativeSource({
   handlers: {
     onRecords: (buffer, length) => {
       const before = store.nextSequence;
-      const counts = ingest.ingest(buffer, length);
+      ingest.ingest(buffer, length);
       for (let sequence = before; sequence < store.nextSequence; sequence++) {
         const read = store.read(sequence);
         if (read.kind === 'event' && 'flow' in read.event) emit({ flow: read.event.flow });
       }
-      return counts;
     },
     onLost: () => {},
   },

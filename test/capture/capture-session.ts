@@ -48,12 +48,11 @@ export function captureSession(config: SessionConfig, interfaces: readonly strin
     handlers: {
       onRecords: (buffer, length) => {
         const before = store.nextSequence;
-        const counts = ingest!.ingest(buffer, length);
+        ingest!.ingest(buffer, length);
         for (let sequence = before; sequence < store.nextSequence; sequence++) {
           const read = store.read(sequence);
           if (read.kind === 'event' && 'flow' in read.event) session.flows.push(read.event.flow);
         }
-        return counts;
       },
       onLost: (count) => {
         session.lost += count;

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { NativeSource } from '../../src/capture/native-source.js';
-import { decodeRecords, type NativeRecord } from '../../src/native/records.js';
+import { decodeRecords, type LostStage, type NativeRecord } from '../../src/native/records.js';
 import { createPodPair, type PodPair } from '../helpers/netns.js';
 import { sessionConfig, until } from './capture-session.js';
 import { ping } from './pod-traffic.js';
 
-// The poll loop never dies: a handler that throws is counted and the next batch still
-// arrives. When the consumer falls behind and the kernel side drops records, the loss
-// reaches the handler as lost-event counts that add up to the native counter.
+// The take loop never dies: a handler that throws is counted and the next batch still
+// arrives. When the consumer falls behind and records are lost (the kernel ring, or the
+// native queue), the loss reaches the handler as lost-event counts, by stage, that add up
+// to the native counters.
 
 const FLOOD_DATAGRAMS = 30_000;
 const PING_ATTEMPTS = 20;
@@ -42,7 +43,7 @@ function busyWait(ms: number): void {
   }
 }
 
-describe('NativeSource poll loop', () => {
+describe('NativeSource take loop', () => {
   it('counts a throwing handler and goes on delivering', async () => {
     const pair = createPodPair();
     const seen: NativeRecord[] = [];
@@ -54,9 +55,7 @@ describe('NativeSource poll loop', () => {
         onRecords: (buffer, length) => {
           calls++;
           if (calls === 1) throw new Error('handler failure on purpose');
-          const before = seen.length;
-          const malformedBytes = decodeRecords(buffer, length, (record) => seen.push(record));
-          return { records: seen.length - before, malformedBytes };
+          decodeRecords(buffer, length, (record) => seen.push(record));
         },
         onLost: () => {},
       },
@@ -78,19 +77,18 @@ describe('NativeSource poll loop', () => {
     }
   });
 
-  it('turns records the ring could not hold into lost-event counts', async () => {
+  it('turns records the queue could not hold into lost-event counts', async () => {
     const pair = createPodPair();
     let lostReported = 0;
+    const stages = new Set<LostStage>();
     const source = new NativeSource({
-      session: sessionConfig('tracer', { aggregate: false, ringBytes: 64 << 10 }),
+      session: sessionConfig('tracer', { aggregate: false, queueBytes: 64 << 10 }),
       interfaces: [pair.hostIfA, pair.hostIfB],
       handlers: {
-        onRecords: () => {
-          busyWait(50);
-          return { records: 0, malformedBytes: 0 };
-        },
-        onLost: (count) => {
+        onRecords: () => busyWait(50),
+        onLost: (count, stage) => {
           lostReported += count;
+          stages.add(stage);
         },
       },
     });
@@ -103,5 +101,6 @@ describe('NativeSource poll loop', () => {
       pair.cleanup();
     }
     expect(lostReported).toBe(source.stats().lost);
+    expect(stages.has('queue')).toBe(true);
   });
 });

@@ -60,6 +60,19 @@ socket.bind(Number(localPort), () => {
   next();
 });`;
 
+const UDP_SIZED_SENDER = `
+import dgram from 'node:dgram';
+const [type, host, port, count, localPort] = process.argv.slice(-5);
+const socket = dgram.createSocket(type);
+socket.bind(Number(localPort), () => {
+  let size = 0;
+  const next = () => {
+    if (++size <= Number(count)) socket.send(Buffer.alloc(size, 120), Number(port), host, next);
+    else socket.close();
+  };
+  next();
+});`;
+
 export async function withTcpServer<T>(ns: string, port: number, body: () => Promise<T>): Promise<T> {
   const server = await startServer(ns, TCP_SERVER, [port]);
   try {
@@ -86,6 +99,11 @@ export async function tcpClient(ns: string, host: string, port: number, bytes: n
 /** Sends `count` one-byte datagrams from localPort, one after the other. */
 export async function udpSend(ns: string, family: 4 | 6, host: string, port: number, count: number, localPort: number): Promise<void> {
   await finished(nodeScript(ns, UDP_SENDER, [`udp${family}`, host, port, count, localPort]), `udp to ${host}:${port}`, RUN_TIMEOUT_MS);
+}
+
+/** Sends `count` datagrams from localPort, one after the other, the i-th (from 1) with i bytes. */
+export async function udpSendSized(ns: string, family: 4 | 6, host: string, port: number, count: number, localPort: number): Promise<void> {
+  await finished(nodeScript(ns, UDP_SIZED_SENDER, [`udp${family}`, host, port, count, localPort]), `udp to ${host}:${port}`, RUN_TIMEOUT_MS);
 }
 
 export async function ping(ns: string, host: string, count: number): Promise<void> {

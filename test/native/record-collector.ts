@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { NativeSession, SessionConfig } from '../../src/native/binding.js';
 import { decodeRecords, type NativeRecord } from '../../src/native/records.js';
 
-const POLL_TIMEOUT_MS = 50;
+const EMPTY_PAUSE_MS = 5;
 const BUFFER_BYTES = 1 << 20;
 const WAIT_STEP_MS = 50;
 
@@ -18,7 +18,7 @@ export const TEST_SESSION: SessionConfig = {
   captureSock: false,
 };
 
-/** Polls a session continuously (as the agent does) and keeps every record. */
+/** Takes a session's records continuously (as the agent does) and keeps every one. */
 export class RecordCollector {
   readonly records: NativeRecord[] = [];
   malformedBytes = 0;
@@ -32,8 +32,9 @@ export class RecordCollector {
   async #run(): Promise<void> {
     const buffer = Buffer.alloc(BUFFER_BYTES);
     while (this.#running) {
-      const length = await this.session.poll(buffer, POLL_TIMEOUT_MS);
+      const length = this.session.take(buffer);
       this.malformedBytes += decodeRecords(buffer, length, (record) => this.records.push(record));
+      if (length === 0) await delay(EMPTY_PAUSE_MS);
     }
   }
 

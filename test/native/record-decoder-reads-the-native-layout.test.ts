@@ -1,5 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecords, MAX_RECORD_BYTES, RECORD_BYTES, type NativeRecord } from '../../src/native/records.js';
+import {
+  decodeRecords,
+  MAX_RECORD_BYTES,
+  OFFSET_BYTES,
+  OFFSET_DADDR,
+  OFFSET_DIRECTION,
+  OFFSET_DPORT,
+  OFFSET_FAMILY,
+  OFFSET_IFINDEX,
+  OFFSET_KIND,
+  OFFSET_PACKETS,
+  OFFSET_PAYLOAD_LEN,
+  OFFSET_PROTOCOL,
+  OFFSET_REASON,
+  OFFSET_SADDR,
+  OFFSET_SIZE,
+  OFFSET_SPORT,
+  OFFSET_TCP_FLAGS,
+  OFFSET_TIME_NS,
+  RECORD_BYTES,
+  type NativeRecord,
+} from '../../src/native/records.js';
+
+// The offsets come from records.ts itself, which record-layout-matches-the-compiled-c holds
+// to the C compiler's: this test pins the decoding, that one the layout.
 
 interface RawRecord {
   size?: number;
@@ -20,27 +44,27 @@ interface RawRecord {
   payload?: Buffer;
 }
 
-/** Lays out one record as native/record.h does, from readable values. */
+/** Lays out one record at the exported offsets, from readable values. */
 function raw(r: RawRecord): Buffer {
   const payload = r.payload ?? Buffer.alloc(0);
   const size = r.size ?? RECORD_BYTES + Math.ceil(payload.length / 8) * 8;
   const buf = Buffer.alloc(Math.max(size, RECORD_BYTES + payload.length));
-  buf.writeUInt16LE(size, 0);
-  buf[2] = r.kind ?? 1;
-  buf[3] = r.reason ?? 1;
-  buf.writeUInt32LE(r.ifindex ?? 7, 4);
-  buf.writeBigUInt64LE(r.timeNs ?? 1_700_000_000_000_000_001n, 8);
-  buf.writeBigUInt64LE(r.packets ?? 1n, 16);
-  buf.writeBigUInt64LE(r.bytes ?? 74n, 24);
-  Buffer.from(r.saddr ?? [198, 18, 0, 1]).copy(buf, 32);
-  Buffer.from(r.daddr ?? [198, 18, 0, 2]).copy(buf, 48);
-  buf.writeUInt16LE(r.sport ?? 40000, 64);
-  buf.writeUInt16LE(r.dport ?? 80, 66);
-  buf[68] = r.family ?? 4;
-  buf[69] = r.protocol ?? 6;
-  buf[70] = r.direction ?? 1;
-  buf[71] = r.tcpFlags ?? 0x02;
-  buf.writeUInt16LE(payload.length, 74);
+  buf.writeUInt16LE(size, OFFSET_SIZE);
+  buf[OFFSET_KIND] = r.kind ?? 1;
+  buf[OFFSET_REASON] = r.reason ?? 1;
+  buf.writeUInt32LE(r.ifindex ?? 7, OFFSET_IFINDEX);
+  buf.writeBigUInt64LE(r.timeNs ?? 1_700_000_000_000_000_001n, OFFSET_TIME_NS);
+  buf.writeBigUInt64LE(r.packets ?? 1n, OFFSET_PACKETS);
+  buf.writeBigUInt64LE(r.bytes ?? 74n, OFFSET_BYTES);
+  Buffer.from(r.saddr ?? [198, 18, 0, 1]).copy(buf, OFFSET_SADDR);
+  Buffer.from(r.daddr ?? [198, 18, 0, 2]).copy(buf, OFFSET_DADDR);
+  buf.writeUInt16LE(r.sport ?? 40000, OFFSET_SPORT);
+  buf.writeUInt16LE(r.dport ?? 80, OFFSET_DPORT);
+  buf[OFFSET_FAMILY] = r.family ?? 4;
+  buf[OFFSET_PROTOCOL] = r.protocol ?? 6;
+  buf[OFFSET_DIRECTION] = r.direction ?? 1;
+  buf[OFFSET_TCP_FLAGS] = r.tcpFlags ?? 0x02;
+  buf.writeUInt16LE(payload.length, OFFSET_PAYLOAD_LEN);
   payload.copy(buf, RECORD_BYTES);
   return buf.subarray(0, size);
 }
@@ -97,7 +121,7 @@ describe('record decoder', () => {
     expect(unknownKind.malformed).toBe(RECORD_BYTES);
     for (const size of [0, 8, RECORD_BYTES + 4, MAX_RECORD_BYTES + 8]) {
       const broken = Buffer.concat([raw({}), raw({}), raw({})]);
-      broken.writeUInt16LE(size, RECORD_BYTES);
+      broken.writeUInt16LE(size, RECORD_BYTES + OFFSET_SIZE);
       const { records, malformed } = decodeAll(broken);
       expect(records).toHaveLength(1);
       expect(malformed).toBe(2 * RECORD_BYTES);
