@@ -112,6 +112,7 @@ export function compileSlotPrefilter(
   // A blacklist filter excludes a slot only when the slot decides all of it.
   const denied = blacklist.filter(isDecidedOnSlot).map((filter) => compileSlotCheck(filter, context));
   if (allowed.length === 0 && denied.length === 0) return MATCH_ALL;
+  if (allowed.length === 1 && denied.length === 0) return allowed[0]!;
   return (slot) => {
     if (allowed.length > 0) {
       let any = false;
