@@ -7,6 +7,7 @@ import { eventTypeSlotCheck } from './slot-event-type.js';
 import { interfaceSlotCheck } from './slot-interface.js';
 import { ipVersionSlotCheck } from './slot-ip-version.js';
 import { ipSlotCheck } from './slot-ip.js';
+import { l7SlotCheck } from './slot-l7.js';
 import { nodeNameSlotCheck } from './slot-node-name.js';
 import { portSlotCheck } from './slot-port.js';
 import { protocolSlotCheck } from './slot-protocol.js';
@@ -18,8 +19,9 @@ import { verdictSlotCheck } from './slot-verdict.js';
 // A request's filters tried on a held L3/L4 record before its flow is built. False means the
 // built flow certainly fails compileFilterLists(whitelist, blacklist); true means build it
 // and run that predicate. The L3/L4 fields are decided on the record's bytes and ingest facts
-// exactly as on the built flow; the others (endpoints, names, L7, uuid) are left to the flow,
-// so a filter with one of them only narrows (whitelist) or is skipped (blacklist).
+// exactly as on the built flow, and the L7 ones (DNS, HTTP) never match an L3/L4 flow; the
+// others (endpoints, names, uuid) are left to the flow, so a filter with one of them only
+// narrows (whitelist) or is skipped (blacklist).
 
 /** Which FlowFilter fields the slot checks decide; the type makes this list complete. */
 const DECIDED_ON_SLOT: Readonly<Record<keyof FlowFilter, boolean>> = {
@@ -37,6 +39,12 @@ const DECIDED_ON_SLOT: Readonly<Record<keyof FlowFilter, boolean>> = {
   reply: true,
   ip_version: true,
   drop_reason_desc: true,
+  dns_query: true,
+  http_status_code: true,
+  http_method: true,
+  http_path: true,
+  http_url: true,
+  http_header: true,
   uuid: false,
   source_pod: false,
   destination_pod: false,
@@ -50,12 +58,6 @@ const DECIDED_ON_SLOT: Readonly<Record<keyof FlowFilter, boolean>> = {
   destination_workload: false,
   source_identity: false,
   destination_identity: false,
-  dns_query: false,
-  http_status_code: false,
-  http_method: false,
-  http_path: false,
-  http_url: false,
-  http_header: false,
 };
 
 const SLOT_CHECK_KINDS: readonly SlotCheckKind[] = [
@@ -71,6 +73,7 @@ const SLOT_CHECK_KINDS: readonly SlotCheckKind[] = [
   replySlotCheck,
   ipVersionSlotCheck,
   dropReasonSlotCheck,
+  l7SlotCheck,
 ];
 
 export interface SlotPrefilterOptions {
@@ -99,8 +102,8 @@ function compileSlotCheck(filter: FlowFilter, context: SlotCheckContext): SlotCh
 
 /**
  * The prefilter of a request's filter lists. Compile it after compileFilterLists accepted
- * them (it refuses the same invalid values, with the same errors, but only for the fields it
- * decides).
+ * them: it refuses invalid IPs, ports, protocols and node name patterns with the same errors,
+ * but does not validate the other fields.
  */
 export function compileSlotPrefilter(
   whitelist: readonly FlowFilter[] = [],

@@ -94,12 +94,22 @@ const l3l4Fields = {
   drop_reason_desc: someOf('DROP_REASON_UNKNOWN', 'SOCKET_LOOKUP_FAILED', 'POLICY_DENIED', 'INVALID_PACKET_DROPPED' as const),
 };
 
+// Decided too: L3/L4 flows carry no L7 layer.
+const l7Fields = {
+  dns_query: someOf('example', '.*'),
+  http_status_code: someOf('404', '5+'),
+  http_method: someOf('GET', ''),
+  http_path: someOf('/api', '.*'),
+  http_url: someOf('.*'),
+  http_header: fc.array(fc.record({ key: fc.constantFrom('', 'host'), value: fc.constantFrom('', 'web') }, { requiredKeys: [] }), { minLength: 1, maxLength: 2 }),
+};
+
 const otherFields = {
   source_pod: fc.array(fc.constantFrom('default/web', 'kube-system/'), { maxLength: 2 }),
   destination_label: fc.array(fc.constantFrom('app=web', 'reserved:world'), { maxLength: 2 }),
   source_fqdn: fc.array(fc.constantFrom('web.example.com', '*.example.com'), { maxLength: 2 }),
   source_identity: fc.array(fc.constantFrom(1234, 2), { maxLength: 2 }),
-  http_method: fc.array(fc.constant('GET'), { maxLength: 1 }),
+  uuid: fc.array(fc.constant('9f0b2c1e-0000-4000-8000-000000000000'), { maxLength: 1 }),
 };
 
 // Filters of one to three fields: with more, a filter rarely matches anything.
@@ -107,8 +117,8 @@ function filterOf(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<F
   const oneField = fc.oneof(...Object.entries(fields).map(([field, values]) => values.map((value) => ({ [field]: value }))));
   return fc.array(oneField, { minLength: 1, maxLength: 3 }).map((parts) => Object.assign({}, ...parts) as FlowFilter);
 }
-const l3l4Filter = filterOf(l3l4Fields);
-const anyFilter = fc.oneof(filterOf({ ...l3l4Fields, ...otherFields }), fc.tuple(filterOf(l3l4Fields), filterOf(otherFields)).map(([a, b]) => ({ ...a, ...b })));
+const l3l4Filter = fc.oneof(filterOf(l3l4Fields), filterOf({ ...l3l4Fields, ...l7Fields }));
+const anyFilter = fc.oneof(filterOf({ ...l3l4Fields, ...l7Fields, ...otherFields }), fc.tuple(filterOf(l3l4Fields), filterOf(otherFields)).map(([a, b]) => ({ ...a, ...b })));
 
 function outcomes(corpus: NativeRecord[], whitelist: FlowFilter[], blacklist: FlowFilter[]) {
   const full = compileFilterLists(whitelist, blacklist);

@@ -54,6 +54,7 @@ describe('the slot prefilter decides L3/L4 fields on the record bytes', () => {
     ['node name in another cluster', { node_name: ['other/node-a'] }, [false, false, false, false, false]],
     ['ip version', { ip_version: ['IPv6'] }, [false, false, true, false, false]],
     ['drop reason', { drop_reason_desc: ['SOCKET_LOOKUP_FAILED'] }, [false, false, false, false, true]],
+    ['HTTP or DNS (no L7 on an L3/L4 flow)', { http_status_code: ['5+'] }, [false, false, false, false, false]],
     ['no drop reason on forwarded flows', { drop_reason_desc: ['DROP_REASON_UNKNOWN'] }, [true, true, true, true, false]],
   ])('%s', (_, filter, expected) => {
     expect(decide([filter], [], CORPUS)).toEqual(expected);
