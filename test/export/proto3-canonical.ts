@@ -35,3 +35,10 @@ function canonical(type: protobuf.Type, value: Record<string, unknown>): Record<
 export function proto3Canonical<T>(typeName: string, value: T): T {
   return canonical(protoRoot.lookupType(typeName), value as Record<string, unknown>) as T;
 }
+
+/** A message as a gRPC client receives it (encoded, decoded with the agent's loader options), in canonical form. */
+export function asReceived<T>(typeName: string, value: T): T {
+  const type = protoRoot.lookupType(typeName);
+  const decoded = type.decode(type.encode(type.fromObject(value as Record<string, unknown>)).finish());
+  return proto3Canonical(typeName, type.toObject(decoded, { enums: String, longs: Number, defaults: false, oneofs: true }) as T);
+}
