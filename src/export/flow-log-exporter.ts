@@ -38,7 +38,7 @@ export class FlowLogExporter {
   private readonly failures = new ThrottledLogger(log, FAILURE_LOG_INTERVAL_MS);
   private readonly queueLimit: number;
   private readonly now: () => number;
-  private pending: string[] = [];
+  private pending: Buffer[] = [];
   private queuedBytes = 0;
   private writing: Promise<void> | undefined;
   private scheduled: NodeJS.Immediate | undefined;
@@ -118,15 +118,22 @@ export class FlowLogExporter {
     for (;;) {
       const step = this.reader.next();
       if (step === 'wait' || step === 'done') break;
-      let line: string;
+      // A full queue stays full for a while: do not format lines that would be dropped.
+      if (this.queuedBytes >= this.queueLimit) {
+        dropped += 1;
+        continue;
+      }
+      let text: string;
       if ('flow' in step) {
         const flow = this.mask === undefined ? step.flow : this.mask(step.flow);
         // As upstream: node name and time come from the (masked) flow.
-        line = `${writeGetFlowsResponse({ flow, node_name: flow.node_name, time: flow.time })}\n`;
+        text = writeGetFlowsResponse({ flow, node_name: flow.node_name, time: flow.time });
       } else {
         if (step.lost_events.source === 'HUBBLE_RING_BUFFER') this.deps.metrics.countMissed(this.name, step.lost_events.num_events_lost ?? 0);
-        line = `${writeGetFlowsResponse({ lost_events: step.lost_events, node_name: this.deps.nodeName, time: step.time })}\n`;
+        text = writeGetFlowsResponse({ lost_events: step.lost_events, node_name: this.deps.nodeName, time: step.time });
       }
+      // Bytes at once: a queued string built piece by piece would keep every piece alive.
+      const line = Buffer.from(`${text}\n`);
       if (this.queuedBytes + line.length > this.queueLimit) {
         dropped += 1;
         continue;

@@ -65,24 +65,22 @@ export class RotatingFile {
   }
 
   /** Appends lines (each ending in a newline), rotating before any line that would not fit. Not re-entrant: await each call. */
-  async write(lines: readonly string[]): Promise<WriteOutcome> {
+  async write(lines: readonly Uint8Array[]): Promise<WriteOutcome> {
     const max = this.options.maxSizeBytes;
     let written = 0;
     let tooLong = 0;
-    let chunk = '';
+    let chunk: Uint8Array[] = [];
     let chunkBytes = 0;
-    let chunkLines = 0;
     const flush = async (): Promise<void> => {
-      if (chunkLines === 0) return;
-      await this.handle!.writeFile(chunk);
+      if (chunk.length === 0) return;
+      await this.handle!.writeFile(Buffer.concat(chunk, chunkBytes));
       this.size += chunkBytes;
-      written += chunkLines;
-      chunk = '';
+      written += chunk.length;
+      chunk = [];
       chunkBytes = 0;
-      chunkLines = 0;
     };
     for (const line of lines) {
-      const bytes = Buffer.byteLength(line);
+      const bytes = line.length;
       if (bytes > max) {
         tooLong += 1;
         continue;
@@ -92,9 +90,8 @@ export class RotatingFile {
         await flush();
         if (this.size + bytes > max) await this.rotate();
       }
-      chunk += line;
+      chunk.push(line);
       chunkBytes += bytes;
-      chunkLines += 1;
     }
     await flush();
     return { written, tooLong };

@@ -9,9 +9,9 @@ import { MEGABYTE, RotatingFile } from '../../src/export/rotating-file.js';
 
 const LUMBERJACK_BACKUP = /^flows-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}\.log(\.gz)?$/;
 
-function lines(count: number, from = 0): string[] {
+function lines(count: number, from = 0): Buffer[] {
   // Every line the same length, so file sizes can be checked in whole lines.
-  return Array.from({ length: count }, (_, i) => `${JSON.stringify({ n: from + i, pad: 'x'.repeat(990 - String(from + i).length) })}\n`);
+  return Array.from({ length: count }, (_, i) => Buffer.from(`${JSON.stringify({ n: from + i, pad: 'x'.repeat(990 - String(from + i).length) })}\n`));
 }
 
 let dir: string;
@@ -36,7 +36,7 @@ describe('a rotating flow-log file', () => {
     for (let i = 0; i < all.length; i += 700) expect(await file.write(all.slice(i, i + 700))).toEqual({ written: Math.min(700, all.length - i), tooLong: 0 });
     await file.close();
 
-    const lineBytes = Buffer.byteLength(all[0]!);
+    const lineBytes = all[0]!.length;
     const perFile = Math.floor(MEGABYTE / lineBytes);
     expect(file.rotations).toBe(Math.ceil(5000 / perFile) - 1);
     const backups = readdirSync(dir).filter((n) => n !== 'flows.log').sort();
@@ -69,9 +69,9 @@ describe('a rotating flow-log file', () => {
 
   it('appends to an existing file that has room, starts anew when it has none, and refuses a line larger than a file', async () => {
     const path = join(dir, 'flows.log');
-    writeFileSync(path, lines(10, 100).join(''));
+    writeFileSync(path, Buffer.concat(lines(10, 100)));
     const first = new RotatingFile({ path, maxSizeBytes: MEGABYTE, maxBackups: 1, compress: false });
-    expect(await first.write([...lines(2, 200), `${'y'.repeat(MEGABYTE)}\n`])).toEqual({ written: 2, tooLong: 1 });
+    expect(await first.write([...lines(2, 200), Buffer.from(`${'y'.repeat(MEGABYTE)}\n`)])).toEqual({ written: 2, tooLong: 1 });
     await first.close();
     expect(numbersIn(readFileSync(path, 'utf8'))).toEqual([...Array.from({ length: 10 }, (_, i) => 100 + i), 200, 201]);
     expect(readdirSync(dir)).toEqual(['flows.log']);
