@@ -33,6 +33,13 @@ export interface FlowLogOptions {
   readonly end?: Date;
 }
 
+/** A flow-log file path; Cilium's `stdout` is refused rather than taken for a file of that name. */
+export const flowLogPath: ValueParser<string> = (raw) => {
+  const path = raw === null || raw === undefined ? '' : String(raw).trim();
+  if (path === 'stdout') throw new ValueProblem('a file path (flow logs to stdout are not supported)');
+  return path;
+};
+
 /** Splits whitespace-separated JSON objects, as Cilium reads --hubble-export-allowlist. */
 function splitJsonObjects(text: string): string[] {
   const objects: string[] = [];

@@ -5,6 +5,7 @@ import {
   DEFAULT_FILE_MAX_SIZE_MB,
   fieldMaskPaths,
   flowFilterList,
+  flowLogPath,
   MAX_FILE_BACKUPS,
   MAX_FILE_SIZE_MB,
   type FlowLogOptions,
@@ -96,7 +97,7 @@ export function parseFlowLogsFile(text: string, source: string): FlowLogOptions[
       } else if (!KEYS.includes(key)) problems.push(`${where}: unknown key ${key} (expected ${KEYS.join(', ')})`);
     }
     const name = field(entry, 'name', nonEmptyText, where, problems, '');
-    const filePath = field(entry, 'filePath', nonEmptyText, where, problems, '');
+    const filePath = field(entry, 'filePath', (raw) => flowLogPath(nonEmptyText(raw)), where, problems, '');
     if (name === '') problems.push(`${where}.name: required`);
     else if (names.has(name)) problems.push(`${where}.name: ${JSON.stringify(name)} is used twice`);
     if (filePath === '') problems.push(`${where}.filePath: required`);

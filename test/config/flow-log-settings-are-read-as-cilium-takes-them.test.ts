@@ -76,6 +76,7 @@ describe('the flow-log settings', () => {
   });
 
   it.each([
+    [['--hubble-export-file-path', 'stdout'], 'export.filePath (--hubble-export-file-path): got "stdout", expected a file path (flow logs to stdout are not supported)'],
     [['--hubble-export-file-max-size-mb', '0'], 'export.fileMaxSizeMb (--hubble-export-file-max-size-mb): got "0", expected an integer from 1 to 100000'],
     [['--hubble-export-file-max-backups', 'many'], 'export.fileMaxBackups (--hubble-export-file-max-backups): got "many", expected an integer from 1 to 1000'],
     [['--hubble-export-allowlist', '{"verdict":["SOMETIMES"]}'], 'export.allowList (--hubble-export-allowlist): got "{\\"verdict\\":[\\"SOMETIMES\\"]}", expected JSON-encoded FlowFilters (FlowFilter.verdict[0]: "SOMETIMES" is not a Verdict'],
