@@ -6,6 +6,7 @@ import { formatHostPort } from './config/load.js';
 import { EndpointResolver } from './enrich/endpoint-resolver.js';
 import { hostAddresses } from './enrich/host-addresses.js';
 import { RemoteNodeAddresses } from './enrich/remote-node-addresses.js';
+import { startFlowLogs } from './export/flow-logs.js';
 import { createFlowPipeline } from './flow-pipeline.js';
 import { HealthChecks } from './health/health-checks.js';
 import { startHealthServer, type HealthServer } from './health/server.js';
@@ -148,6 +149,9 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
         captureCounters: () => source?.stats() ?? NO_CAPTURE_COUNTERS,
       },
     });
+
+    const flowLogs = await startFlowLogs(config, { store, nodeName: flowNodeName, registry: metrics.registry });
+    stack.push(() => flowLogs.stop());
 
     const names = new DnsNameCache();
     const l7Parser = new L7FlowParser({ nodeName: flowNodeName, names });

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { FlowlensError } from '../errors.js';
+import { parseFlowLogsFile } from '../export/flow-logs-file.js';
 import { hubbleTlsEnabled, type Config } from './config.js';
 import { SETTINGS, type Env, type Setting } from './settings.js';
 import { readEnv, readFile, readFlags, type RawValues } from './sources.js';
@@ -76,9 +77,11 @@ function crossCheck(config: Config): string[] {
     ...tls.clientCaFiles.map((f) => ['hubble.tls.clientCaFiles', f] as const),
     ['peers.file', config.peers.file],
     ['kubernetes.kubeconfig', config.kubernetes.kubeconfig],
+    ['export.flowlogsConfigPath', config.export.flowlogsConfigPath],
   ] as const) {
     if (file !== '' && !existsSync(file)) problems.push(`${key}: got ${JSON.stringify(file)}, expected an existing file`);
   }
+  problems.push(...flowLogsFileProblems(config.export.flowlogsConfigPath));
   const listen = config.hubble.listenAddress;
   if (!isLoopbackHost(listen.host) && !hubbleTlsEnabled(config) && !config.hubble.insecure) {
     problems.push(
@@ -102,6 +105,16 @@ function crossCheck(config: Config): string[] {
     }
   }
   return problems;
+}
+
+function flowLogsFileProblems(path: string): string[] {
+  if (path === '' || !existsSync(path)) return [];
+  try {
+    parseFlowLogsFile(readFileSync(path, 'utf8'), path);
+    return [];
+  } catch (err) {
+    return [`export.flowlogsConfigPath: ${(err as Error).message}`];
+  }
 }
 
 /** The user's skip ports extend the agent's own ports; they never replace them. */

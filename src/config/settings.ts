@@ -1,5 +1,14 @@
 import { hostname } from 'node:os';
 import {
+  DEFAULT_FILE_MAX_BACKUPS,
+  DEFAULT_FILE_MAX_SIZE_MB,
+  fieldMaskPaths,
+  flowFilterList,
+  flowLogPath,
+  MAX_FILE_BACKUPS,
+  MAX_FILE_SIZE_MB,
+} from '../export/flow-log-options.js';
+import {
   bool,
   hostPort,
   integer,
@@ -56,6 +65,14 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'log.level', flag: 'log-level', description: 'log level', parse: oneOf(LOG_LEVELS), default: 'info' },
   { path: 'kubernetes.enrich', flag: 'kubernetes-enrich', description: 'add pod and namespace metadata from the Kubernetes API', parse: bool, default: false, boolean: true },
   { path: 'kubernetes.kubeconfig', flag: 'kubeconfig', description: 'kubeconfig file; empty: in-cluster configuration', parse: optionalString, default: '' },
+  { path: 'export.filePath', flag: 'hubble-export-file-path', description: 'flow log file: one GetFlowsResponse as protobuf JSON per line, as Cilium writes it; empty: none', parse: flowLogPath, default: '' },
+  { path: 'export.fileMaxSizeMb', flag: 'hubble-export-file-max-size-mb', description: 'size in MB at which the flow log file is rotated', parse: integer(1, MAX_FILE_SIZE_MB), default: DEFAULT_FILE_MAX_SIZE_MB },
+  { path: 'export.fileMaxBackups', flag: 'hubble-export-file-max-backups', description: 'rotated flow log files kept', parse: integer(1, MAX_FILE_BACKUPS), default: DEFAULT_FILE_MAX_BACKUPS },
+  { path: 'export.fileCompress', flag: 'hubble-export-file-compress', description: 'gzip rotated flow log files', parse: bool, default: false, boolean: true },
+  { path: 'export.allowList', flag: 'hubble-export-allowlist', description: 'FlowFilters (JSON objects separated by spaces): only matching flows are logged; empty: all', parse: flowFilterList, default: [] },
+  { path: 'export.denyList', flag: 'hubble-export-denylist', description: 'FlowFilters (JSON objects separated by spaces): matching flows are not logged', parse: flowFilterList, default: [] },
+  { path: 'export.fieldMask', flag: 'hubble-export-fieldmask', description: 'Flow fields logged (source.namespace, verdict, ...); empty: all', parse: fieldMaskPaths, default: [] },
+  { path: 'export.flowlogsConfigPath', flag: 'hubble-flowlogs-config-path', description: 'YAML file of named flow logs (flowLogs: [...]), reloaded when it changes; empty: none', parse: optionalString, default: '' },
 ];
 
 export const CONFIG_FLAG = 'config';
