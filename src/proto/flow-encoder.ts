@@ -22,6 +22,7 @@ import type {
   TCP,
   TCPFlags,
   Timestamp,
+  TraceContext,
   Workload,
 } from './flow.js';
 import { protoRoot } from './load.js';
@@ -216,6 +217,14 @@ function writeInterface(w: ProtoWriter, iface: NetworkInterface): void {
   writeString(w, 2, iface.name);
 }
 
+function writeTraceParent(w: ProtoWriter, parent: { trace_id?: string }): void {
+  writeString(w, 1, parent.trace_id);
+}
+
+function writeTraceContext(w: ProtoWriter, context: TraceContext): void {
+  writeMessage(w, 1, context.parent, writeTraceParent);
+}
+
 /** Writes the fields of `flow` (the body of a flow.Flow message) at the writer's position. */
 export function writeFlow(w: ProtoWriter, flow: Flow): void {
   writeMessage(w, 1, flow.time, writeTimestamp);
@@ -240,6 +249,7 @@ export function writeFlow(w: ProtoWriter, flow: Flow): void {
   writeEnum(w, 25, flow.drop_reason_desc, DROP_REASON);
   writeMessage(w, 26, flow.is_reply, writeBoolValue);
   writeMessage(w, 28, flow.interface, writeInterface);
+  writeMessage(w, 30, flow.trace_context, writeTraceContext);
   writeUint64(w, 32, flow.socket_cookie);
   writeUint64(w, 33, flow.cgroup_id);
   writeString(w, 34, flow.uuid);

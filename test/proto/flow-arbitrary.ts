@@ -89,6 +89,7 @@ export const flowArbitrary: fc.Arbitrary<Flow> = record<Flow>({
   drop_reason_desc: fc.constantFrom(...DROP_REASONS),
   is_reply: record({ value: bool }),
   interface: record({ index: uint32, name: text }),
+  trace_context: record({ parent: record({ trace_id: text }) }),
   socket_cookie: uint64,
   cgroup_id: uint64,
   Summary: text,
