@@ -113,9 +113,11 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
 
     let source: NativeSource | undefined;
     const seenNamespaces = new SeenNamespaces({ clusterName: config.clusterName });
+    const kernelDropReasons: ReadonlyMap<number, string> = mode.mode === 'tracer' ? dropReasonNames() : new Map();
     const observer = createObserverService({
       store,
       nodeName: flowNodeName,
+      dropReasonNames: kernelDropReasons,
       version: VERSION,
       statusNote: `capture mode ${mode.mode}: ${mode.reason}; tls parsing ${tlsParse.enabled ? 'on' : 'off'}`,
       startedAtMs,
@@ -159,7 +161,7 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
     registerL7TableMetrics(metrics.registry, () => l7Parser.tableStats());
     const pipeline = createFlowPipeline({
       nodeName: flowNodeName,
-      dropReasonNames: mode.mode === 'tracer' ? dropReasonNames() : new Map(),
+      dropReasonNames: kernelDropReasons,
       interfaces: { lookupInterface: (ifindex) => source?.lookupInterface(ifindex) },
       store,
       metrics,

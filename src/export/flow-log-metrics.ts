@@ -57,7 +57,7 @@ export class FlowLogMetrics {
       },
     });
     new Gauge({
-      name: 'hubble_dynamic_exporter_exporters_total',
+      name: 'hubble_dynamic_exporter_exporters',
       help: 'Number of configured exporters',
       labelNames: ['status'],
       registers,

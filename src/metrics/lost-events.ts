@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import type { LostStage } from '../native/records.js';
-import type { LostEventSource } from '../proto/flow.js';
+import { LOST_EVENT_SOURCES, type LostEventSource } from '../proto/flow.js';
 
 /**
  * hubble_lost_events_total{source}: events lost before a client saw them, by where they were
@@ -17,6 +17,8 @@ export class LostEventsMetric {
       labelNames: ['source'],
       registers: [registry],
     });
+    // Every source from the start, at 0: a rate over the metric reads 0, not nothing, until a loss.
+    for (const source of LOST_EVENT_SOURCES) if (source !== 'UNKNOWN_LOST_EVENT_SOURCE') this.lost.inc({ source: source.toLowerCase() }, 0);
     this.lostRecords = new Counter({
       name: 'flowlens_lost_records_total',
       help: 'Capture records lost on the way from the kernel, by stage (kernel_ring, packet_ring, queue)',

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { FlowlensError } from '../errors.js';
 import { compileFilterLists } from '../filters/flow-filter.js';
+import { compileSlotPrefilter } from '../filters/slot-prefilter.js';
 import { moduleLogger } from '../log.js';
 import type {
   EventsRequest,
@@ -26,6 +27,8 @@ export interface ObserverOptions {
   store: FlowStoreReader;
   /** This node's name as flows carry it; used where an event has none of its own. */
   nodeName: string;
+  /** Kernel drop reason names, as the flows were built with them (filters on held records). */
+  dropReasonNames?: ReadonlyMap<number, string>;
   /** Reported in ServerStatus and in `hubble-server-version` metadata. */
   version: string;
   /** Added to ServerStatus.version (its only free-form field): the capture mode and why it was chosen. */
@@ -52,6 +55,7 @@ type StreamCall<Req, Res> = grpc.ServerWritableStream<Req, Res>;
 
 export function createObserverService(options: ObserverOptions): ObserverService {
   const { store, nodeName, version, startedAtMs } = options;
+  const dropReasonNames = options.dropReasonNames ?? new Map<number, string>();
   const now = options.now ?? Date.now;
   const streams = new StreamRegistry<StreamCall<unknown, unknown>>();
 
@@ -66,6 +70,8 @@ export function createObserverService(options: ObserverOptions): ObserverService
       throw new FlowlensError('FL_BAD_REQUEST', 'first cannot be combined with follow');
     }
     const matches = compileFilterLists(request.whitelist, request.blacklist);
+    // Compiled after the full filters, which have checked every field.
+    const prefilter = compileSlotPrefilter(request.whitelist, request.blacklist, { nodeName, dropReasonNames });
     const mask = compileFieldMask(request.field_mask?.paths ?? request.experimental?.field_mask?.paths);
     const reader = new FlowReader(
       store,
@@ -76,6 +82,7 @@ export function createObserverService(options: ObserverOptions): ObserverService
         ...(request.since === undefined ? {} : { since: request.since }),
         ...(request.until === undefined ? {} : { until: request.until }),
         matches,
+        prefilter,
         passStoredLostEvents: (request.whitelist ?? []).length === 0,
       },
       now,

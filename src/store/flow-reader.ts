@@ -1,6 +1,6 @@
 import type { Flow, LostEvent, Timestamp } from '../proto/flow.js';
 import { compareTimestamps, timestampFromMs } from '../proto/timestamp.js';
-import type { FlowStoreReader } from './flow-store.js';
+import type { FlowStoreReader, RecordSlot } from './flow-store.js';
 
 /** What a GetFlows-style request asks of the buffer. */
 export interface FlowReadRequest {
@@ -13,6 +13,11 @@ export interface FlowReadRequest {
   until?: Timestamp;
   /** The request's whitelist/blacklist. */
   matches: (flow: Flow) => boolean;
+  /**
+   * The same filters on a held record's bytes: false when its flow certainly does not match, so
+   * it is skipped without being built; true when `matches` must decide on the built flow.
+   */
+  prefilter?: (slot: RecordSlot) => boolean;
   /** Whether lost-event reports stored in the buffer are passed on (no whitelist given). */
   passStoredLostEvents: boolean;
 }
@@ -48,6 +53,10 @@ export class FlowReader {
       // When following, `number` only sizes the backlog (see startSequence).
       if (!request.follow && request.number > 0 && this.sent >= request.number) return 'done';
       if (this.end !== undefined && this.position >= this.end) return 'done';
+      if (this.skipsUnbuilt(this.position)) {
+        this.position += 1;
+        continue;
+      }
       const read = this.store.read(this.position);
       if (read.kind === 'pending') return request.follow ? 'wait' : 'done';
       if (read.kind === 'overtaken') {
@@ -78,6 +87,15 @@ export class FlowReader {
     }
   }
 
+  /** True when the record held at `sequence` certainly fails the filters: it is not built. */
+  private skipsUnbuilt(sequence: number): boolean {
+    const { prefilter, follow, until } = this.request;
+    // A follower with `until` ends at the first flow past it, matching or not: it reads them all.
+    if (prefilter === undefined || (follow && until !== undefined)) return false;
+    const slot = this.store.heldRecord(sequence);
+    return slot !== undefined && !prefilter(slot);
+  }
+
   private startSequence(): number {
     const { store, request } = this;
     if (request.first || request.since !== undefined) return store.oldestSequence;
@@ -85,6 +103,7 @@ export class FlowReader {
     // The newest `number` selected flows: walk back from the newest until that many are found.
     let found = 0;
     for (let seq = store.nextSequence - 1; seq >= store.oldestSequence; seq -= 1) {
+      if (this.skipsUnbuilt(seq)) continue;
       const read = store.read(seq);
       if (read.kind !== 'event' || !('flow' in read.event)) continue;
       const { flow } = read.event;

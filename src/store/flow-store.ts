@@ -66,6 +66,8 @@ export interface FlowStoreReader {
    * flow and shared by every reader, dropped when the flow's slot is overwritten.
    */
   flowBytes(sequence: number, flow: Flow): Buffer;
+  /** The held L3/L4 record at `sequence` (for filters on its bytes); undefined for any other slot. */
+  heldRecord(sequence: number): RecordSlot | undefined;
   /** Called after every published push until the returned function is called. */
   onPush(listener: PushListener): () => void;
   /** Flows per second over the last minute. */
@@ -210,6 +212,11 @@ export class FlowStore implements FlowStoreReader {
     if (sequence < this.oldestSequence || sequence >= this.written) return encodeFlow(flow);
     const index = sequence % this.capacity;
     return (this.encoded[index] ??= encodeFlow(flow));
+  }
+
+  heldRecord(sequence: number): RecordSlot | undefined {
+    if (sequence < this.oldestSequence || sequence >= this.written) return undefined;
+    return this.kinds[sequence % this.capacity] === SLOT_RECORD ? this.recordSlot(sequence) : undefined;
   }
 
   /** The held L3/L4 record at `sequence` (which must be held and be a record) as the builder reads it. */

@@ -77,7 +77,7 @@ describe('the dynamic flow logs', () => {
 
       // Past its end time, ending writes nothing more and is reported down; drops goes on.
       await waitFor('the end time', async () => (await counter(registry, 'hubble_dynamic_exporter_up', { name: 'ending' })) === 0, 5000);
-      expect(await counter(registry, 'hubble_dynamic_exporter_exporters_total', { status: 'inactive' })).toBe(1);
+      expect(await counter(registry, 'hubble_dynamic_exporter_exporters', { status: 'inactive' })).toBe(1);
       store.pushFlow(makeFlow({ Summary: 'five' }));
       await waitFor('drops still writing', async () => (await lineCounts(registry, 'drops')).written === 3);
       expect(readLines(ending).map((l) => l.flow?.Summary)).toEqual(['three', 'four']);
