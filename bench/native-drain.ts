@@ -10,7 +10,7 @@ import { NativeSession } from '../src/native/binding.js';
 import { decodeRecords, KIND_LOST, OFFSET_KIND, OFFSET_SIZE } from '../src/native/records.js';
 
 // The agent's own settings (src/main.ts, src/capture/native-source.ts), per packet.
-const RING_BYTES = 8 << 20;
+const RING_BYTES = 4 << 20;
 const FLOW_TABLE_SIZE = 65_536;
 const BUFFER_BYTES = 1 << 20;
 const EMPTY_PAUSE_MS = 5;

@@ -176,7 +176,7 @@ export class InterfaceWatcher implements InterfaceLookup {
     try {
       await this.options.target.attach(iface);
       this.attachedByIndex.set(iface.index, iface);
-      if (this.failures.delete(iface.name)) log.info({ iface: iface.name }, 'interface attached after earlier failures');
+      if (this.failures.delete(iface.name)) log.info({ iface: iface.name, ifindex: iface.index, role: iface.role }, 'interface attached after earlier failures');
       else log.info({ iface: iface.name, ifindex: iface.index, role: iface.role }, 'interface attached');
     } catch (err) {
       if ((await this.ifindexOf(iface.name)) !== iface.index) {
