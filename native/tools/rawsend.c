@@ -2,14 +2,17 @@
  * (for malformed-packet tests; the kernel's own stacks never build such frames). */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
 #define MAX_FRAME_BYTES 2048
+#define MAX_SEND_ATTEMPTS 100
 
 static int parse_hex(const char *line, unsigned char *out, size_t cap)
 {
@@ -62,9 +65,15 @@ int main(int argc, char **argv)
 		}
 		if (len == 0)
 			continue;
-		if (sendto(fd, frame, (size_t)len, 0, (struct sockaddr *)&addr, sizeof(addr)) != len) {
-			perror("sendto");
-			return 1;
+		/* A busy device's queue can be full for a moment: wait and try again, a bounded number of times. */
+		for (int attempt = 0;; attempt++) {
+			if (sendto(fd, frame, (size_t)len, 0, (struct sockaddr *)&addr, sizeof(addr)) == len)
+				break;
+			if ((errno != ENOBUFS && errno != EAGAIN && errno != ENETDOWN) || attempt == MAX_SEND_ATTEMPTS) {
+				perror("sendto");
+				return 1;
+			}
+			usleep(10000);
 		}
 		sent++;
 	}
