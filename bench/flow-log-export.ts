@@ -3,10 +3,11 @@
 // no flow log. Pushes are paced to the disk so that every line is written. Bounded: --flows
 // flows in batches, a deadline for the file to catch up.
 //
-//   node dist/bench/flow-log-export.js [--flows 1000000]
+//   node dist/bench/flow-log-export.js [--flows 1000000]   (npm run bench measures it too)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { FlowLogExporter } from '../src/export/flow-log-exporter.js';
@@ -46,7 +47,7 @@ function cpuMicros(): number {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function run(flows: Flow[], withLog: boolean): Promise<{ cpuUs: number; wallMs: number; written: number; dropped: number }> {
+async function run(flows: readonly Flow[], withLog: boolean): Promise<{ cpuUs: number; wallMs: number; written: number; dropped: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-bench-flowlog-'));
   const store = new FlowStore({ capacity: 65_535 });
   const registry = new Registry();
@@ -88,26 +89,44 @@ async function run(flows: Flow[], withLog: boolean): Promise<{ cpuUs: number; wa
   }
 }
 
+export interface FlowLogCost {
+  flows: number;
+  /** CPU of the store alone, and of the store with a flow log writing every flow, per flow. */
+  storeOnlyMicros: number;
+  withLogMicros: number;
+  /** CPU seconds per million flows the flow log adds. */
+  cpuSecondsPerMillion: number;
+  written: number;
+  dropped: number;
+}
+
+/** The CPU a flow log costs per flow, over `count` synthetic flows written to a real file. */
+export async function measureFlowLogCost(count: number): Promise<FlowLogCost> {
+  const flows = Array.from({ length: count }, (_, i) => syntheticFlow(i));
+  await run(flows.slice(0, Math.min(50_000, count)), true); // warm-up: compile the hot paths
+  const without = await run(flows, false);
+  const withLog = await run(flows, true);
+  return {
+    flows: count,
+    storeOnlyMicros: without.cpuUs / count,
+    withLogMicros: withLog.cpuUs / count,
+    cpuSecondsPerMillion: (withLog.cpuUs - without.cpuUs) / count,
+    written: withLog.written,
+    dropped: withLog.dropped,
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { flows: { type: 'string', default: '1000000' } } });
   const count = Number(values.flows);
   if (!Number.isSafeInteger(count) || count < BATCH || count > 10_000_000) throw new Error('--flows: expected an integer from 1024 to 10000000');
-  const flows = Array.from({ length: count }, (_, i) => syntheticFlow(i));
-  await run(flows.slice(0, 50_000), true); // warm-up: compile the hot paths
-  const without = await run(flows, false);
-  const withLog = await run(flows, true);
-  const perFlow = (us: number): string => (us / count).toFixed(2);
-  // How fast this machine is right now, for comparing runs: the same flows through JSON.stringify.
-  const reference = cpuMicros();
-  let length = 0;
-  for (const flow of flows) length += JSON.stringify(flow).length;
-  const referenceUs = cpuMicros() - reference;
-  console.log(`machine reference: JSON.stringify of the same flows ${perFlow(referenceUs)} µs CPU/flow, ${(length / count).toFixed(0)} characters/flow`);
+  const cost = await measureFlowLogCost(count);
   console.log(`flows: ${count}`);
-  console.log(`store only:        ${perFlow(without.cpuUs)} µs CPU/flow (${(without.wallMs / 1000).toFixed(2)} s wall)`);
-  console.log(`store + flow log:  ${perFlow(withLog.cpuUs)} µs CPU/flow (${(withLog.wallMs / 1000).toFixed(2)} s wall)`);
-  console.log(`flow log cost:     ${perFlow(withLog.cpuUs - without.cpuUs)} µs CPU/flow = ${((withLog.cpuUs - without.cpuUs) / 1e6 / (count / 1e6)).toFixed(2)} CPU s per million flows`);
-  console.log(`lines written ${withLog.written}, dropped ${withLog.dropped}`);
+  console.log(`store only:        ${cost.storeOnlyMicros.toFixed(2)} µs CPU/flow`);
+  console.log(`store + flow log:  ${cost.withLogMicros.toFixed(2)} µs CPU/flow`);
+  console.log(`flow log cost:     ${cost.cpuSecondsPerMillion.toFixed(2)} CPU s per million flows`);
+  console.log(`lines written ${cost.written}, dropped ${cost.dropped}`);
 }
 
-await main();
+// Run as a script; `npm run bench` imports measureFlowLogCost.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,6 +1,7 @@
 import type { CompletenessResult, CompletenessRun } from './completeness.js';
 import type { LimitRun } from './limit.js';
 import type { OverheadRun, OverheadSample } from './overhead.js';
+import type { IngestCostRun } from './ingest-cost.js';
 import type { ServingRun } from './serving.js';
 
 // What `npm run bench` prints: the goals (issue 11), each with its figure, its target and
@@ -17,6 +18,8 @@ export interface BenchResults {
   overhead: OverheadRun[];
   limit: LimitRun[];
   serving?: ServingRun;
+  /** In-process CPU per record: ingest, the default metric list, a flow log. */
+  costs?: IngestCostRun;
   goals: GoalCheck[];
   /** Measurements that could not be completed, with the reason. */
   failures?: string[];
@@ -298,6 +301,24 @@ function measurementRows(results: BenchResults): string[][] {
         'tracer',
         share(serving.rssBytes.fullFull, serving.rssBytes.smallFull),
         `${mib(serving.rssBytes.fullFull)} MiB vs ${mib(serving.rssBytes.smallFull)} MiB (${mib(serving.rssBytes.fullIdle)} / ${mib(serving.rssBytes.smallIdle)} MiB empty)`,
+      ],
+    );
+  }
+  if (results.costs) {
+    const { costs } = results;
+    rows.push(
+      ['5 in-process ingest, no flow metrics', '-', '', `${costs.ingestNanos.toFixed(0)} ns CPU per record (${costs.records} synthetic records into a store of 65,535)`],
+      [
+        '5 in-process default metric list (--hubble-metrics)',
+        '-',
+        '',
+        `${costs.ingestWithMetricsNanos.toFixed(0)} ns CPU per record with it: ${costs.metricsCpuSecondsPerMillion.toFixed(2)} CPU s per million flows for the metrics`,
+      ],
+      [
+        '5 in-process flow log (protobuf JSON to a file)',
+        '-',
+        '',
+        `${costs.flowLog.cpuSecondsPerMillion.toFixed(2)} CPU s per million flows (${costs.flowLog.written} of ${costs.flowLog.flows} lines written, ${costs.flowLog.dropped} dropped)`,
       ],
     );
   }

@@ -3,7 +3,7 @@
 // with its figure beside it and whether it is met, then every measurement with its absolute
 // figures, all measured side by side in the same run, and writes them to bench/results.json.
 //
-//   npm run bench -- [--quick] [--only completeness,overhead,limit,serving] [--profile]
+//   npm run bench -- [--quick] [--only completeness,overhead,limit,serving,costs] [--profile]
 //
 // --quick runs every measurement briefly (a smoke test of a few minutes; figures indicative).
 // --profile records where the agent's CPU time goes during measurement 3 (perf).
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { BenchMode } from './agent-process.js';
 import { atCleanup, cleanupAll, cleanupOnSignals, isStopping, stopAfter } from './cleanup.js';
 import { measureCompleteness, type CompletenessRun } from './completeness.js';
+import { measureIngestCost, type IngestCostRun } from './ingest-cost.js';
 import { measureLimit, type LimitRun } from './limit.js';
 import { buildLoadgen } from './loadgen.js';
 import { measureOverhead, type OverheadRun } from './overhead.js';
@@ -28,7 +29,7 @@ import { createPodPair } from './topology.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS_FILE = resolve(REPO_ROOT, 'bench/results.json');
-const MEASUREMENTS = ['completeness', 'overhead', 'limit', 'serving'] as const;
+const MEASUREMENTS = ['completeness', 'overhead', 'limit', 'serving', 'costs'] as const;
 const MODES: readonly BenchMode[] = ['tracer', 'base'];
 // Above this share of the CPUs already busy, the figures say more about the other load.
 const BUSY_LOAD_PER_CPU = 0.5;
@@ -72,6 +73,7 @@ async function main(): Promise<number> {
   const overhead: OverheadRun[] = [];
   const limit: LimitRun[] = [];
   let serving: ServingRun | undefined;
+  let costs: IngestCostRun | undefined;
   const failures: string[] = [];
   const attempt = async (what: string, run: () => Promise<void>): Promise<void> => {
     if (isStopping()) return;
@@ -94,6 +96,7 @@ async function main(): Promise<number> {
     if (selected.has('limit')) await attempt(`limit ${mode}`, async () => void limit.push(await measureLimit(pair, mode, { quick, profile: values.profile })));
   }
   if (selected.has('serving')) await attempt('serving', async () => void (serving = await measureServing(pair, { quick })));
+  if (selected.has('costs')) await attempt('costs', async () => void (costs = await measureIngestCost({ quick })));
 
   const results: BenchResults = {
     startedAt: new Date(startedMs).toISOString(),
@@ -106,6 +109,7 @@ async function main(): Promise<number> {
     overhead,
     limit,
     ...(serving ? { serving } : {}),
+    ...(costs ? { costs } : {}),
     goals: checkGoals({ completeness, overhead, limit, ...(serving ? { serving } : {}) }),
     ...(failures.length > 0 ? { failures } : {}),
   };

@@ -1,0 +1,62 @@
+// What ingest costs per record in-process (no kernel): synthetic records through the agent's
+// pipeline into a full store, with no flow metrics and with the default `--hubble-metrics`
+// list, so the metric set's own cost shows; and what a flow log adds (./flow-log-export.ts).
+import { createFlowPipeline } from '../src/flow-pipeline.js';
+import { AgentMetrics } from '../src/metrics/registry.js';
+import type { Endpoint } from '../src/proto/flow.js';
+import { FlowStore } from '../src/store/flow-store.js';
+import { measureFlowLogCost, type FlowLogCost } from './flow-log-export.js';
+import { syntheticRecords } from './synthetic-records.js';
+
+const BATCH_RECORDS = 1000;
+const STORE_CAPACITY = 65_535;
+const POD: Endpoint = Object.freeze({ namespace: 'shop', pod_name: 'web-1', labels: ['k8s:app=web'], identity: 300, workloads: [{ name: 'web', kind: 'Deployment' }] });
+const IFACES = [1, 2, 3, 4].map((index) => ({ index, name: `lxc${index}`, role: index === 1 ? ('network' as const) : ('endpoint' as const) }));
+
+export interface IngestCostRun {
+  records: number;
+  /** CPU per record: ingest into the store, without and with the default flow metrics. */
+  ingestNanos: number;
+  ingestWithMetricsNanos: number;
+  /** CPU seconds per million flows of the default metric list. */
+  metricsCpuSecondsPerMillion: number;
+  flowLog: FlowLogCost;
+}
+
+function cpuNanos(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) * 1000;
+}
+
+function ingestNanosPerRecord(records: number, withMetrics: boolean): number {
+  const store = new FlowStore({ capacity: STORE_CAPACITY });
+  const metrics = new AgentMetrics({ version: 'bench', agentState: {}, ...(withMetrics ? {} : { flowMetrics: [] }) });
+  const pipeline = createFlowPipeline({
+    nodeName: 'default/node-a',
+    dropReasonNames: new Map(),
+    interfaces: { lookupInterface: (ifindex) => IFACES[ifindex - 1] },
+    store,
+    metrics,
+    netnsInode: 1,
+    endpoints: { resolve: () => POD, enrich: () => undefined },
+  });
+  const batch = syntheticRecords(BATCH_RECORDS);
+  const rounds = Math.ceil(records / BATCH_RECORDS);
+  for (let round = 0; round < Math.min(rounds, 100); round++) pipeline.handlers.onRecords(batch, batch.length); // warm-up
+  const started = cpuNanos();
+  for (let round = 0; round < rounds; round++) pipeline.handlers.onRecords(batch, batch.length);
+  return (cpuNanos() - started) / (rounds * BATCH_RECORDS);
+}
+
+export async function measureIngestCost(options: { quick: boolean }): Promise<IngestCostRun> {
+  const records = options.quick ? 200_000 : 2_000_000;
+  const ingestNanos = ingestNanosPerRecord(records, false);
+  const ingestWithMetricsNanos = ingestNanosPerRecord(records, true);
+  return {
+    records,
+    ingestNanos,
+    ingestWithMetricsNanos,
+    metricsCpuSecondsPerMillion: (ingestWithMetricsNanos - ingestNanos) / 1000,
+    flowLog: await measureFlowLogCost(options.quick ? 50_000 : 300_000),
+  };
+}
