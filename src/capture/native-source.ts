@@ -33,7 +33,7 @@ export interface NativeSourceOptions {
 
 type NativeStats = SessionStats & L7CaptureStats;
 
-const NO_NATIVE_STATS: NativeStats = { records: 0, produced: 0, lost: 0, lostQueue: 0, malformed: 0, packets: 0, skipped: 0, attached: 0, payloadLimited: 0, tlsFiles: 0, tlsUnmatched: 0 };
+const NO_NATIVE_STATS: NativeStats = { records: 0, produced: 0, lost: 0, lostQueue: 0, malformed: 0, packets: 0, skipped: 0, attached: 0, flowEvictions: 0, payloadLimited: 0, tlsFiles: 0, tlsUnmatched: 0 };
 
 export class NativeSource implements CaptureSource {
   readonly mode: CaptureMode;
@@ -98,6 +98,7 @@ export class NativeSource implements CaptureSource {
       payloadLimited: native.payloadLimited,
       tlsFilesProbed: native.tlsFiles,
       tlsUnmatched: native.tlsUnmatched,
+      flowEvictions: native.flowEvictions,
     };
   }
 

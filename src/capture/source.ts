@@ -59,6 +59,8 @@ export interface CaptureStats {
   tlsFilesProbed: number;
   /** TLS plaintext that could not be tied to a connection. */
   tlsUnmatched: number;
+  /** Flow-table entries (kernel LRU or base mode's table) taken from one connection for another. */
+  flowEvictions: number;
 }
 
 export interface CaptureSource extends InterfaceLookup {

@@ -45,9 +45,10 @@ export interface CaptureCounters {
   payloadLimited: number;
   tlsFilesProbed: number;
   tlsUnmatched: number;
+  flowEvictions: number;
 }
 
-export const NO_CAPTURE_COUNTERS: CaptureCounters = { packets: 0, skippedPackets: 0, errors: 0, payloadLimited: 0, tlsFilesProbed: 0, tlsUnmatched: 0 };
+export const NO_CAPTURE_COUNTERS: CaptureCounters = { packets: 0, skippedPackets: 0, errors: 0, payloadLimited: 0, tlsFilesProbed: 0, tlsUnmatched: 0, flowEvictions: 0 };
 
 /**
  * The `file` label of a TLS file: its role (`cert`, `key`, `client_ca_<n>` counting client CA
@@ -179,6 +180,7 @@ export function registerAgentStateMetrics(registry: Registry, sources: AgentStat
     cumulativeCounter(registry, 'flowlens_capture_errors_total', 'Failed polls, attaches and record handlers of the capture', () => captureCounters().errors);
     cumulativeCounter(registry, 'flowlens_payload_records_limited_total', 'Packets on payload ports past the payload rate limit, aggregated without their payload', () => captureCounters().payloadLimited);
     cumulativeCounter(registry, 'flowlens_tls_plaintext_unmatched_total', 'TLS plaintext that could not be tied to a connection', () => captureCounters().tlsUnmatched);
+    cumulativeCounter(registry, 'flowlens_flow_table_evictions_total', 'Flow-table entries (kernel or base mode) taken from one connection for another because the table was full', () => captureCounters().flowEvictions);
     gauge(registry, 'flowlens_tls_probed_files', 'Files carrying OpenSSL with TLS plaintext uprobes attached', function () {
       this.set(captureCounters().tlsFilesProbed);
     });

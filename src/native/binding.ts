@@ -47,6 +47,8 @@ export interface SessionStats {
   packets: number;
   skipped: number;
   attached: number;
+  /** Flow-table entries taken from one connection for another because the table was full. */
+  flowEvictions: number;
 }
 
 export interface L7CaptureStats {
@@ -285,12 +287,8 @@ export class NativeSession {
       packets: Number(buf.readBigUInt64LE(STATS_PACKETS)),
       skipped: Number(buf.readBigUInt64LE(STATS_SKIPPED)),
       attached: buf.readUInt32LE(STATS_ATTACHED),
+      flowEvictions: Number(buf.readBigUInt64LE(STATS_FLOW_EVICTIONS)),
     };
-  }
-
-  /** Flow-table entries taken from one connection for another because the table was full. */
-  flowEvictions(): number {
-    return Number(this.#readStats().readBigUInt64LE(STATS_FLOW_EVICTIONS));
   }
 
   l7Stats(): L7CaptureStats {

@@ -87,9 +87,9 @@ describe('agent state metrics', () => {
 });
 
 describe('capture counters', () => {
-  it('exports packets, skipped packets, errors, payload limiting and TLS plaintext counts as read at scrape time', async () => {
+  it('exports packets, skipped packets, errors, payload limiting, TLS plaintext and flow-table eviction counts as read at scrape time', async () => {
     const registry = new Registry();
-    const counters = { packets: 100, skippedPackets: 7, errors: 1, payloadLimited: 3, tlsFilesProbed: 2, tlsUnmatched: 4 };
+    const counters = { packets: 100, skippedPackets: 7, errors: 1, payloadLimited: 3, tlsFilesProbed: 2, tlsUnmatched: 4, flowEvictions: 9 };
     registerAgentStateMetrics(registry, { captureCounters: () => counters });
     let text = await registry.metrics();
     expect(sampleValue(text, 'flowlens_capture_packets_total')).toBe(100);
@@ -98,6 +98,7 @@ describe('capture counters', () => {
     expect(sampleValue(text, 'flowlens_payload_records_limited_total')).toBe(3);
     expect(sampleValue(text, 'flowlens_tls_probed_files')).toBe(2);
     expect(sampleValue(text, 'flowlens_tls_plaintext_unmatched_total')).toBe(4);
+    expect(sampleValue(text, 'flowlens_flow_table_evictions_total')).toBe(9);
     counters.packets = 150;
     text = await registry.metrics();
     expect(sampleValue(text, 'flowlens_capture_packets_total')).toBe(150);
