@@ -1,4 +1,4 @@
-import type { FlowFilter } from '../proto/flow.js';
+import type { FlowLogOptions } from '../export/flow-log-options.js';
 import type { HostPort, LOG_LEVELS } from './values.js';
 
 export type RequestedMode = 'auto' | 'tracer' | 'base';
@@ -43,19 +43,9 @@ export interface Config {
   readonly health: { readonly address: HostPort };
   readonly log: { readonly level: LogLevel };
   readonly kubernetes: { readonly enrich: boolean; readonly kubeconfig: string };
-  /** Flow logs, named as Cilium's --hubble-export-* settings. */
-  readonly export: {
-    /** Empty: no static flow log. */
-    readonly filePath: string;
-    readonly fileMaxSizeMb: number;
-    readonly fileMaxBackups: number;
-    readonly fileCompress: boolean;
-    readonly allowList: readonly FlowFilter[];
-    readonly denyList: readonly FlowFilter[];
-    readonly fieldMask: readonly string[];
-    /** Empty: no dynamic flow logs. */
-    readonly flowlogsConfigPath: string;
-  };
+  /** Flow logs, named as Cilium's --hubble-export-* settings: the static log (empty filePath: none) and the dynamic ones' file (empty: none). */
+  readonly export: Omit<FlowLogOptions, 'name' | 'end'> & { readonly flowlogsConfigPath: string };
+
 }
 
 /** True when the gRPC TCP listener serves TLS (cert and key given). */

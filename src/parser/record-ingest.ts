@@ -28,6 +28,7 @@ import {
   OFFSET_TCP_FLAGS,
   RECORD_ALIGNMENT_BYTES,
   RECORD_BYTES,
+  type NativeRecord,
 } from '../native/records.js';
 import type { FlowEnricher } from '../enrich/flow-enricher.js';
 import type { Endpoint, Flow } from '../proto/flow.js';
@@ -153,7 +154,7 @@ export class RecordIngest {
         return this.payload(buf, at, size, family);
       case KIND_TLS:
         this.counts.ignored++;
-        return this.l7(buf, at, size, undefined);
+        return this.tls(buf, at, size);
       case KIND_SOCK:
       default:
         this.counts.ignored++;
@@ -162,18 +163,25 @@ export class RecordIngest {
   }
 
   private payload(buf: Buffer, at: number, size: number, family: number): boolean {
-    if (decodeRecordAt(buf, at, size) === undefined) return false;
-    this.counts.forwarded++;
-    const sequence = this.storeRecord(buf, at, family, false);
-    return this.l7(buf, at, size, sequence);
-  }
-
-  /** The L7 flow of a payload record (held at `sequence`) or a TLS record, if it carries one. */
-  private l7(buf: Buffer, at: number, size: number, sequence: number | undefined): boolean {
     const record = decodeRecordAt(buf, at, size);
     if (record === undefined) return false;
+    this.counts.forwarded++;
+    const sequence = this.storeRecord(buf, at, family, false);
+    this.l7(record, sequence);
+    return true;
+  }
+
+  private tls(buf: Buffer, at: number, size: number): boolean {
+    const record = decodeRecordAt(buf, at, size);
+    if (record === undefined) return false;
+    this.l7(record, undefined);
+    return true;
+  }
+
+  /** The L7 flow of a payload record (its L3/L4 flow held at `sequence`) or a TLS record, if it carries one. */
+  private l7(record: NativeRecord, sequence: number | undefined): void {
     const { l7Parser, store, builder } = this.options;
-    if (l7Parser === undefined) return true;
+    if (l7Parser === undefined) return;
     const l3l4 = sequence === undefined ? undefined : builder.build(store.recordSlot(sequence));
     const summary = l3l4?.Summary;
     const flow = l7Parser.parse(record, l3l4);
@@ -181,12 +189,11 @@ export class RecordIngest {
     if (sequence !== undefined && l3l4 !== undefined && l3l4.Summary !== summary && l3l4.Summary !== undefined) {
       store.setSummary(sequence, l3l4.Summary);
     }
-    if (flow === undefined) return true;
+    if (flow === undefined) return;
     this.options.endpoints?.enrich(flow);
     this.counts.l7++;
     store.holdFlow(flow);
     this.options.sink?.onFlow(flow);
-    return true;
   }
 
   private storeRecord(buf: Buffer, at: number, family: number, dropped: boolean): number {
