@@ -5,17 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { manifestDocuments, type KubeDocument } from './manifest.js';
 
 // Each kind's model class from kubernetes-models, which carries the Kubernetes OpenAPI schema.
-const MODELS: Record<string, new (data: KubeDocument) => { validate(): void }> = {
+type ModelClass = new (data: KubeDocument) => { validate(): void };
+
+const MODELS: Record<string, ModelClass> = {
   'v1/Namespace': Namespace,
   'v1/ServiceAccount': ServiceAccount,
   'v1/ConfigMap': ConfigMap,
   'v1/Service': Service,
   'apps/v1/DaemonSet': DaemonSet,
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
+  // Its constructor's type requires roleRef and subjects; validate() is what checks them.
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding as unknown as ModelClass,
 };
 
-function modelOf(object: KubeDocument): new (data: KubeDocument) => { validate(): void } {
+function modelOf(object: KubeDocument): ModelClass {
   const model = MODELS[`${object.apiVersion}/${object.kind}`];
   if (!model) throw new Error(`no schema for ${object.apiVersion} ${object.kind}`);
   return model;

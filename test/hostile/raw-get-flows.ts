@@ -43,7 +43,7 @@ export function rawGetFlows(port: number, request: GetFlowsRequest, options: { w
     stream.once('response', () => resolve());
     stream.once('close', () => reject(new Error('the GetFlows stream closed before its headers')));
   });
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   const client: RawGetFlows = {
     session,
     stream,

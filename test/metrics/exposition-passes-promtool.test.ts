@@ -62,8 +62,8 @@ describe.each([
         grpcOpenStreams: () => ({ '/observer.Observer/GetFlows': 1, '/peer.Peer/Notify': 1 }),
         peersKnown: () => 3,
         certificates: () => [
-          { path: 'tls/server.crt', valid: true, notAfter: new Date('2031-05-01T12:00:00Z') },
-          { path: 'tls/server.key', valid: true },
+          { role: 'certificate', path: 'tls/server.crt', valid: true, notAfter: new Date('2031-05-01T12:00:00Z') },
+          { role: 'key', path: 'tls/server.key', valid: true },
         ],
       },
     });

@@ -21,7 +21,7 @@ function text(r: NativeRecord): string {
 
 /** An HTTPS exchange inside this very process, over loopback. */
 async function ownHttpsExchange(certDir: string): Promise<void> {
-  const server = createHttpsServer({ key: readFileSync(`${certDir}/key.pem`), cert: readFileSync(`${certDir}/cert.pem`) }, (req, res) => {
+  const server = createHttpsServer({ key: readFileSync(`${certDir}/key.pem`), cert: readFileSync(`${certDir}/cert.pem`) }, (_req, res) => {
     res.end('own answer');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

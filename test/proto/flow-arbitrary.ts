@@ -14,7 +14,6 @@ import {
 // absent, holding defaults (0, '', false, empty arrays and messages) as often as other values,
 // short and long strings (so lengths of one and of several varint bytes), any Unicode text.
 
-const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 3 });
 const text = fc.oneof(
   fc.constant(''),
   fc.string({ maxLength: 12 }),
@@ -27,7 +26,7 @@ const int32 = fc.oneof(fc.constant(0), fc.integer({ min: -(2 ** 31), max: 2 ** 3
 const uint64 = fc.oneof(fc.constant(0), fc.nat(), fc.maxSafeNat());
 const bool = fc.boolean();
 
-function record<T extends Record<string, unknown>>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> {
+function record<T extends object>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> {
   return fc.record(fields, { requiredKeys: [] }) as unknown as fc.Arbitrary<T>;
 }
 

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCertificates, type GeneratedCertificatePaths } from '../../src/certs/generate.js';
 import { hubbleProtos } from '../../src/proto/load.js';
-import type { Flow } from '../../src/proto/flow.js';
+import type { Flow, Timestamp } from '../../src/proto/flow.js';
 import type { ChangeNotification } from '../../src/server/peer.js';
 import { isolatedAgentFlags, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
 import { createPodPair, type PodPair } from '../helpers/netns.js';
@@ -39,7 +39,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function timeNs(time: { seconds: number; nanos: number } | undefined): bigint {
+function timeNs(time: Timestamp | undefined): bigint {
   return BigInt(time?.seconds ?? 0) * 1_000_000_000n + BigInt(time?.nanos ?? 0);
 }
 
