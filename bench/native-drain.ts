@@ -31,7 +31,6 @@ const session = NativeSession.open({
   skipPorts: [],
   payloadPorts: [],
   captureDrops: true,
-  captureSock: false,
 });
 for (const name of interfaceList.split(',')) session.attach(Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim()));
 

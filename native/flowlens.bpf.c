@@ -1,6 +1,6 @@
 /* The kernel side of tracer mode: TC classifiers that turn packets into flow records
- * (aggregated in an LRU flow table) and L7 payload records, the drop tracepoint, the TCP
- * state tracepoint and the OpenSSL uprobes (tls_plaintext.bpf.h), all writing fixed-layout
+ * (aggregated in an LRU flow table) and L7 payload records, the drop tracepoint and the
+ * OpenSSL uprobes (tls_plaintext.bpf.h), all writing fixed-layout
  * records (record.h) into one ring buffer. Never alters traffic. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -320,55 +320,6 @@ int BPF_PROG(fl_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 static __always_inline int fl_v4_mapped(const __u8 *a)
 {
 	return !(a[0] | a[1] | a[2] | a[3] | a[4] | a[5] | a[6] | a[7] | a[8] | a[9]) && a[10] == 0xff && a[11] == 0xff;
-}
-
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(fl_sock_state, const struct sock *sk, const int oldstate, const int newstate)
-{
-	struct fl_record *r;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	struct fl_packet ports = { .sport = sport, .dport = dport, .has_ports = 1 };
-
-	if (family != AF_INET && family != AF_INET6)
-		return 0;
-	if (fl_port_skipped(fl_skip_ports, fl_skip_port_count, &ports))
-		return 0;
-	r = bpf_ringbuf_reserve(&fl_events, sizeof(*r), 0);
-	if (!r) {
-		fl_count(FL_COUNTER_LOST);
-		return 0;
-	}
-	__builtin_memset(r, 0, sizeof(*r));
-	r->size = sizeof(*r);
-	r->kind = FL_REC_SOCK;
-	r->time_ns = bpf_ktime_get_ns();
-	if (family == AF_INET) {
-		r->family = 4;
-		bpf_core_read(r->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(r->daddr, 4, &sk->__sk_common.skc_daddr);
-	} else {
-		r->family = 6;
-		bpf_core_read(r->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(r->daddr, 16, &sk->__sk_common.skc_v6_daddr);
-		/* A dual-stack socket carrying IPv4: report it as the IPv4 flow it is on the wire. */
-		if (fl_v4_mapped(r->saddr) && fl_v4_mapped(r->daddr)) {
-			r->family = 4;
-			__builtin_memcpy(r->saddr, &r->saddr[12], 4);
-			__builtin_memcpy(r->daddr, &r->daddr[12], 4);
-			__builtin_memset(&r->saddr[4], 0, 12);
-			__builtin_memset(&r->daddr[4], 0, 12);
-		}
-	}
-	r->sport = sport;
-	r->dport = dport;
-	r->protocol = BPF_CORE_READ(sk, sk_protocol);
-	r->direction = FL_DIR_EGRESS;
-	r->ifindex = BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if);
-	r->aux = (__u32)(oldstate & 0xff) << 8 | (__u32)(newstate & 0xff);
-	fl_submit(r);
-	return 0;
 }
 
 /* Attached by the capability probe to a function of this library: proves uprobes work

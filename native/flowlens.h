@@ -49,7 +49,6 @@ struct fl_session_config {
 	__u32 payload_port_count;
 	__u16 payload_ports[FL_MAX_PAYLOAD_PORTS]; /* ports whose payload start is carried (L7) */
 	__u32 capture_drops;          /* tracer: attach tp_btf/kfree_skb */
-	__u32 capture_sock;           /* tracer: attach tp_btf/inet_sock_set_state */
 	__u32 tc_attach;              /* tracer: enum fl_tc_attach */
 	__u32 tls_plaintext;          /* tracer: OpenSSL uprobes on every binary and library that carries it */
 	__u32 payload_rate;           /* payload records per second, per CPU (tracer) or session (base); 0: default */
@@ -71,9 +70,8 @@ struct fl_stats {
 	__u64 lost_queue;     /* records that did not fit in the session's queue */
 };
 
-/* src/native/binding.ts writes and reads these layouts byte by byte. */
-_Static_assert(sizeof(struct fl_session_config) == 244, "fl_session_config layout changed");
-_Static_assert(sizeof(struct fl_stats) == 88, "fl_stats layout changed");
+/* src/native/binding.ts writes and reads these layouts byte by byte; fl_struct_layout
+ * reports them to the test that holds the two in step. */
 
 #define FL_EXPORT __attribute__((visibility("default")))
 
@@ -94,8 +92,10 @@ FL_EXPORT int fl_remove_stale(__u32 ifindex);                             /* our
 /* "<value> <NAME>\n" per kernel enum skb_drop_reason value (BTF), names without SKB_DROP_REASON_;
  * returns the bytes written (no terminating NUL), -ENOSPC when buf is too small. */
 FL_EXPORT int fl_drop_reason_names(char *buf, __u32 len);
-/* "<field> <offset> <size>\n" per field of struct fl_record, then "record 0 <sizeof>\n";
- * returns the bytes written (no terminating NUL), -ENOSPC when buf is too small. */
-FL_EXPORT int fl_record_layout(char *buf, __u32 len);
+/* "<struct> <field> <offset> <size>\n" per field of struct fl_record ("record"),
+ * fl_session_config ("session_config") and fl_stats ("stats"), each followed by
+ * "<struct> * 0 <sizeof>\n"; returns the bytes written (no terminating NUL), -ENOSPC when buf
+ * is too small. */
+FL_EXPORT int fl_struct_layout(char *buf, __u32 len);
 
 #endif

@@ -27,7 +27,6 @@ int fl_clsact_destroy_qdisc(__u32 ifindex);
 /* tracer.c: which programs of the BPF object to load */
 #define FL_PROG_TC 0x1
 #define FL_PROG_DROPS 0x2
-#define FL_PROG_SOCK 0x4
 #define FL_PROG_UPROBE 0x8
 #define FL_PROG_TLS 0x10  /* OpenSSL uprobes and the socket tracepoints that place their plaintext */
 struct flowlens_bpf;

@@ -10,7 +10,6 @@
 enum fl_record_kind {
 	FL_REC_FLOW = 1,    /* an L3/L4 flow report (aggregated or per packet) */
 	FL_REC_DROP = 2,    /* a packet freed by the kernel with a drop reason */
-	FL_REC_SOCK = 3,    /* a TCP socket state change */
 	FL_REC_PAYLOAD = 4, /* one packet on a payload port, followed by the first bytes of its L4 payload */
 	FL_REC_TLS = 5,     /* plaintext read or written through OpenSSL (uprobes) */
 	FL_REC_LOST = 6,    /* user space only: records lost at a stage, where they were lost in the
@@ -79,7 +78,7 @@ struct fl_record {
 		__u32 payload_total; /* FL_REC_PAYLOAD: L4 payload bytes of the packet; FL_REC_TLS: bytes of the call */
 	};
 	__u32 pid;         /* FL_REC_TLS: process (host PID namespace); otherwise 0 */
-	__u32 aux;         /* FL_REC_SOCK: old state << 8 | new state; FL_REC_DROP: network namespace inode;
+	__u32 aux;         /* FL_REC_DROP: network namespace inode;
 	                    * FL_REC_LOST: enum fl_lost_stage;
 	                    * FL_REC_PAYLOAD: packet identity (TCP sequence number; UDP: IPv4 id << 16 | checksum),
 	                    * the same at every observation point; FL_REC_TLS: FL_TLS_READ or FL_TLS_WRITE */

@@ -35,7 +35,6 @@ struct fl_tracer {
 	struct flowlens_bpf *skel;
 	struct ring_buffer *ring;
 	struct bpf_link *drops;
-	struct bpf_link *sock;
 	struct bpf_link *tls_send;
 	struct bpf_link *tls_recv;
 	struct fl_tls_probes *tls;
@@ -146,8 +145,6 @@ int fl_bpf_load(const struct fl_session_config *cfg, unsigned programs, struct f
 		err = bpf_program__set_autoload(skel->progs.fl_sweep, programs & FL_PROG_TC);
 	if (!err)
 		err = bpf_program__set_autoload(skel->progs.fl_kfree_skb, programs & FL_PROG_DROPS);
-	if (!err)
-		err = bpf_program__set_autoload(skel->progs.fl_sock_state, programs & FL_PROG_SOCK);
 	if (!err)
 		err = bpf_program__set_autoload(skel->progs.fl_probe_uprobe, programs & FL_PROG_UPROBE);
 	if (!err)
@@ -366,7 +363,6 @@ static void fl_tracer_close(void *backend)
 	for (i = 0; i < t->attached_count; i++)
 		fl_release(&t->attached[i]);
 	bpf_link__destroy(t->drops);
-	bpf_link__destroy(t->sock);
 	bpf_link__destroy(t->tls_send);
 	bpf_link__destroy(t->tls_recv);
 	ring_buffer__free(t->ring);
@@ -404,8 +400,6 @@ int fl_tracer_open(const struct fl_session_config *cfg, void **backend)
 	}
 	if (cfg->capture_drops)
 		programs |= FL_PROG_DROPS;
-	if (cfg->capture_sock)
-		programs |= FL_PROG_SOCK;
 	if (cfg->tls_plaintext)
 		programs |= FL_PROG_TLS;
 	err = fl_bpf_load(cfg, programs, &t->skel);
@@ -421,13 +415,6 @@ int fl_tracer_open(const struct fl_session_config *cfg, void **backend)
 	if (cfg->capture_drops) {
 		t->drops = bpf_program__attach(t->skel->progs.fl_kfree_skb);
 		if (!t->drops) {
-			err = -errno;
-			goto fail;
-		}
-	}
-	if (cfg->capture_sock) {
-		t->sock = bpf_program__attach(t->skel->progs.fl_sock_state);
-		if (!t->sock) {
 			err = -errno;
 			goto fail;
 		}

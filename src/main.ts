@@ -182,7 +182,6 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
         skipPorts: config.capture.excludedPorts,
         payloadPorts: L7_PAYLOAD_PORTS,
         captureDrops: true,
-        captureSock: false,
         tlsPlaintext: tlsParse.enabled,
       },
       interfaces: config.capture.interfaces,

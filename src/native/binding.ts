@@ -23,7 +23,6 @@ export interface SessionConfig {
   skipPorts: readonly number[];
   payloadPorts: readonly number[];
   captureDrops: boolean;
-  captureSock: boolean;
   /** Tracer: how TC programs attach; auto = tcx, falling back to clsact. */
   tcAttach?: 'auto' | 'tcx' | 'clsact';
   /** Tracer: OpenSSL uprobes on every binary and library that carries OpenSSL (TLS records). */
@@ -63,45 +62,48 @@ export interface L7CaptureStats {
 const LIBRARY = 'flowlens';
 const LIBRARY_FILE = 'libflowlens.so';
 
-// struct fl_session_config (native/flowlens.h)
-const CONFIG_BYTES = 244;
-const CONFIG_MODE = 0;
-const CONFIG_AGGREGATE = 4;
-const CONFIG_REPORT_INTERVAL_MS = 8;
-const CONFIG_FLOW_TABLE_SIZE = 12;
-const CONFIG_RING_BYTES = 16;
-const CONFIG_SKIP_PORT_COUNT = 20;
-const CONFIG_SKIP_PORTS = 24;
-const CONFIG_PAYLOAD_PORT_COUNT = 152;
-const CONFIG_PAYLOAD_PORTS = 156;
-const CONFIG_CAPTURE_DROPS = 220;
-const CONFIG_CAPTURE_SOCK = 224;
-const CONFIG_TC_ATTACH = 228;
-const CONFIG_TLS_PLAINTEXT = 232;
-const CONFIG_PAYLOAD_RATE = 236;
-const CONFIG_QUEUE_BYTES = 240;
+/** struct fl_session_config (native/flowlens.h): its size and each field's offset by C name. */
+export const CONFIG_BYTES = 240;
+export const CONFIG_OFFSETS = {
+  mode: 0,
+  aggregate: 4,
+  report_interval_ms: 8,
+  flow_table_size: 12,
+  ring_bytes: 16,
+  skip_port_count: 20,
+  skip_ports: 24,
+  payload_port_count: 152,
+  payload_ports: 156,
+  capture_drops: 220,
+  tc_attach: 224,
+  tls_plaintext: 228,
+  payload_rate: 232,
+  queue_bytes: 236,
+} as const;
 const MAX_SKIP_PORTS = 64;
 const MAX_PAYLOAD_PORTS = 32;
 const MODE_VALUES = { tracer: 1, base: 2 } as const;
 const TC_ATTACH_VALUES = { auto: 0, tcx: 1, clsact: 2 } as const;
 
-// struct fl_stats
-const STATS_BYTES = 88;
-const STATS_RECORDS = 0;
-const STATS_LOST = 8;
-const STATS_MALFORMED = 16;
-const STATS_PACKETS = 24;
-const STATS_SKIPPED = 32;
-const STATS_ATTACHED = 40;
-const STATS_TLS_FILES = 44;
-const STATS_PAYLOAD_LIMITED = 48;
-const STATS_TLS_UNMATCHED = 56;
-const STATS_FLOW_EVICTIONS = 64;
-const STATS_PRODUCED = 72;
-const STATS_LOST_QUEUE = 80;
+/** struct fl_stats (native/flowlens.h): its size and each field's offset by C name. */
+export const STATS_BYTES = 88;
+export const STATS_OFFSETS = {
+  records: 0,
+  lost: 8,
+  malformed: 16,
+  packets: 24,
+  skipped: 32,
+  attached: 40,
+  tls_files: 44,
+  payload_limited: 48,
+  tls_unmatched: 56,
+  flow_evictions: 64,
+  produced: 72,
+  lost_queue: 80,
+} as const;
 
 const DROP_REASON_NAMES_BYTES = 64 * 1024;
-const RECORD_LAYOUT_BYTES = 4096;
+const STRUCT_LAYOUT_BYTES = 8192;
 
 /** The library beside the sources: <repo>/native/build, from src/native or dist/src/native. */
 function libraryPath(): string {
@@ -145,7 +147,7 @@ const CALLS = {
   close: call('fl_session_close', [DataType.I32]),
   removeStale: call('fl_remove_stale', [DataType.U32]),
   dropReasonNames: call('fl_drop_reason_names', [DataType.U8Array, DataType.U32]),
-  recordLayout: call('fl_record_layout', [DataType.U8Array, DataType.U32]),
+  structLayout: call('fl_struct_layout', [DataType.U8Array, DataType.U32]),
 };
 
 function invoke(params: NativeCall, values: unknown[]): number {
@@ -209,21 +211,20 @@ function encodeConfig(config: SessionConfig): Buffer {
   const skip = portList(config.skipPorts, MAX_SKIP_PORTS, 'skip ports');
   const payload = portList(config.payloadPorts, MAX_PAYLOAD_PORTS, 'payload ports');
   const buf = Buffer.alloc(CONFIG_BYTES);
-  buf.writeUInt32LE(MODE_VALUES[config.mode], CONFIG_MODE);
-  buf.writeUInt32LE(config.aggregate ? 1 : 0, CONFIG_AGGREGATE);
-  buf.writeUInt32LE(config.reportIntervalMs, CONFIG_REPORT_INTERVAL_MS);
-  buf.writeUInt32LE(config.flowTableSize, CONFIG_FLOW_TABLE_SIZE);
-  buf.writeUInt32LE(config.ringBytes, CONFIG_RING_BYTES);
-  buf.writeUInt32LE(skip.length, CONFIG_SKIP_PORT_COUNT);
-  skip.forEach((port, i) => buf.writeUInt16LE(port, CONFIG_SKIP_PORTS + 2 * i));
-  buf.writeUInt32LE(payload.length, CONFIG_PAYLOAD_PORT_COUNT);
-  payload.forEach((port, i) => buf.writeUInt16LE(port, CONFIG_PAYLOAD_PORTS + 2 * i));
-  buf.writeUInt32LE(config.captureDrops ? 1 : 0, CONFIG_CAPTURE_DROPS);
-  buf.writeUInt32LE(config.captureSock ? 1 : 0, CONFIG_CAPTURE_SOCK);
-  buf.writeUInt32LE(TC_ATTACH_VALUES[config.tcAttach ?? 'auto'], CONFIG_TC_ATTACH);
-  buf.writeUInt32LE(config.tlsPlaintext === true ? 1 : 0, CONFIG_TLS_PLAINTEXT);
-  buf.writeUInt32LE(config.payloadRecordsPerSecond ?? 0, CONFIG_PAYLOAD_RATE);
-  buf.writeUInt32LE(config.queueBytes ?? 0, CONFIG_QUEUE_BYTES);
+  buf.writeUInt32LE(MODE_VALUES[config.mode], CONFIG_OFFSETS.mode);
+  buf.writeUInt32LE(config.aggregate ? 1 : 0, CONFIG_OFFSETS.aggregate);
+  buf.writeUInt32LE(config.reportIntervalMs, CONFIG_OFFSETS.report_interval_ms);
+  buf.writeUInt32LE(config.flowTableSize, CONFIG_OFFSETS.flow_table_size);
+  buf.writeUInt32LE(config.ringBytes, CONFIG_OFFSETS.ring_bytes);
+  buf.writeUInt32LE(skip.length, CONFIG_OFFSETS.skip_port_count);
+  skip.forEach((port, i) => buf.writeUInt16LE(port, CONFIG_OFFSETS.skip_ports + 2 * i));
+  buf.writeUInt32LE(payload.length, CONFIG_OFFSETS.payload_port_count);
+  payload.forEach((port, i) => buf.writeUInt16LE(port, CONFIG_OFFSETS.payload_ports + 2 * i));
+  buf.writeUInt32LE(config.captureDrops ? 1 : 0, CONFIG_OFFSETS.capture_drops);
+  buf.writeUInt32LE(TC_ATTACH_VALUES[config.tcAttach ?? 'auto'], CONFIG_OFFSETS.tc_attach);
+  buf.writeUInt32LE(config.tlsPlaintext === true ? 1 : 0, CONFIG_OFFSETS.tls_plaintext);
+  buf.writeUInt32LE(config.payloadRecordsPerSecond ?? 0, CONFIG_OFFSETS.payload_rate);
+  buf.writeUInt32LE(config.queueBytes ?? 0, CONFIG_OFFSETS.queue_bytes);
   return buf;
 }
 
@@ -279,24 +280,24 @@ export class NativeSession {
   stats(): SessionStats {
     const buf = this.#readStats();
     return {
-      records: Number(buf.readBigUInt64LE(STATS_RECORDS)),
-      produced: Number(buf.readBigUInt64LE(STATS_PRODUCED)),
-      lost: Number(buf.readBigUInt64LE(STATS_LOST)),
-      lostQueue: Number(buf.readBigUInt64LE(STATS_LOST_QUEUE)),
-      malformed: Number(buf.readBigUInt64LE(STATS_MALFORMED)),
-      packets: Number(buf.readBigUInt64LE(STATS_PACKETS)),
-      skipped: Number(buf.readBigUInt64LE(STATS_SKIPPED)),
-      attached: buf.readUInt32LE(STATS_ATTACHED),
-      flowEvictions: Number(buf.readBigUInt64LE(STATS_FLOW_EVICTIONS)),
+      records: Number(buf.readBigUInt64LE(STATS_OFFSETS.records)),
+      produced: Number(buf.readBigUInt64LE(STATS_OFFSETS.produced)),
+      lost: Number(buf.readBigUInt64LE(STATS_OFFSETS.lost)),
+      lostQueue: Number(buf.readBigUInt64LE(STATS_OFFSETS.lost_queue)),
+      malformed: Number(buf.readBigUInt64LE(STATS_OFFSETS.malformed)),
+      packets: Number(buf.readBigUInt64LE(STATS_OFFSETS.packets)),
+      skipped: Number(buf.readBigUInt64LE(STATS_OFFSETS.skipped)),
+      attached: buf.readUInt32LE(STATS_OFFSETS.attached),
+      flowEvictions: Number(buf.readBigUInt64LE(STATS_OFFSETS.flow_evictions)),
     };
   }
 
   l7Stats(): L7CaptureStats {
     const buf = this.#readStats();
     return {
-      payloadLimited: Number(buf.readBigUInt64LE(STATS_PAYLOAD_LIMITED)),
-      tlsFiles: buf.readUInt32LE(STATS_TLS_FILES),
-      tlsUnmatched: Number(buf.readBigUInt64LE(STATS_TLS_UNMATCHED)),
+      payloadLimited: Number(buf.readBigUInt64LE(STATS_OFFSETS.payload_limited)),
+      tlsFiles: buf.readUInt32LE(STATS_OFFSETS.tls_files),
+      tlsUnmatched: Number(buf.readBigUInt64LE(STATS_OFFSETS.tls_unmatched)),
     };
   }
 
@@ -339,19 +340,25 @@ export function dropReasonNames(): ReadonlyMap<number, string> {
   return names;
 }
 
-export interface RecordFieldLayout {
+export interface FieldLayout {
   offset: number;
   size: number;
 }
 
-/** struct fl_record as the compiler laid it out: field name -> offset and size; `record` is the whole. */
-export function recordLayout(): ReadonlyMap<string, RecordFieldLayout> {
-  const buf = Buffer.alloc(RECORD_LAYOUT_BYTES);
-  const length = check(invoke(CALLS.recordLayout, [buf, buf.length]), 'FL_NATIVE_CALL', 'reading the record layout', 'libflowlens');
-  const fields = new Map<string, RecordFieldLayout>();
+/**
+ * The structures the binding shares with libflowlens as its compiler laid them out: structure
+ * (`record`, `session_config`, `stats`) -> field name -> offset and size; `*` is the whole.
+ */
+export function structLayouts(): ReadonlyMap<string, ReadonlyMap<string, FieldLayout>> {
+  const buf = Buffer.alloc(STRUCT_LAYOUT_BYTES);
+  const length = check(invoke(CALLS.structLayout, [buf, buf.length]), 'FL_NATIVE_CALL', 'reading the structure layouts', 'libflowlens');
+  const structs = new Map<string, Map<string, FieldLayout>>();
   for (const line of buf.toString('utf8', 0, length).split('\n')) {
-    const [name, offset, size] = line.split(' ');
-    if (name !== undefined && name !== '') fields.set(name, { offset: Number(offset), size: Number(size) });
+    const [structure, name, offset, size] = line.split(' ');
+    if (structure === undefined || name === undefined || structure === '') continue;
+    let fields = structs.get(structure);
+    if (fields === undefined) structs.set(structure, (fields = new Map()));
+    fields.set(name, { offset: Number(offset), size: Number(size) });
   }
-  return fields;
+  return structs;
 }

@@ -2,7 +2,7 @@
 import { FlowlensError } from '../errors.js';
 import { formatIPv4, formatIPv6 } from '../ip-text.js';
 
-export type RecordKind = 'flow' | 'drop' | 'sock' | 'payload' | 'tls';
+export type RecordKind = 'flow' | 'drop' | 'payload' | 'tls';
 export type EmitReason = 'new' | 'flags' | 'report' | 'packet' | 'none';
 
 export interface NativeRecord {
@@ -85,13 +85,12 @@ export const KIND_LINK = 7;
 // enum fl_record_kind, enum fl_direction
 export const KIND_FLOW = 1;
 export const KIND_DROP = 2;
-export const KIND_SOCK = 3;
 export const KIND_PAYLOAD = 4;
 export const KIND_TLS = 5;
 export const DIRECTION_INGRESS = 1;
 export const DIRECTION_EGRESS = 2;
 
-const KINDS: Record<number, RecordKind> = { [KIND_FLOW]: 'flow', [KIND_DROP]: 'drop', [KIND_SOCK]: 'sock', [KIND_PAYLOAD]: 'payload', [KIND_TLS]: 'tls' };
+const KINDS: Record<number, RecordKind> = { [KIND_FLOW]: 'flow', [KIND_DROP]: 'drop', [KIND_PAYLOAD]: 'payload', [KIND_TLS]: 'tls' };
 const REASONS: Record<number, EmitReason> = { 0: 'none', 1: 'new', 2: 'flags', 3: 'report', 4: 'packet' };
 
 /**

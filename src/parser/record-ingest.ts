@@ -9,7 +9,6 @@ import {
   KIND_LINK,
   KIND_LOST,
   KIND_PAYLOAD,
-  KIND_SOCK,
   KIND_TLS,
   MAX_RECORD_BYTES,
   OFFSET_AUX,
@@ -155,10 +154,8 @@ export class RecordIngest {
       case KIND_TLS:
         this.counts.ignored++;
         return this.tls(buf, at, size);
-      case KIND_SOCK:
       default:
-        this.counts.ignored++;
-        return true;
+        return false;
     }
   }
 

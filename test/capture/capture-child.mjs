@@ -29,7 +29,6 @@ const source = new NativeSource({
     skipPorts: [],
     payloadPorts: [],
     captureDrops: false,
-    captureSock: false,
   },
   interfaces,
   handlers: {

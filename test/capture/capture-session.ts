@@ -27,7 +27,6 @@ export function sessionConfig(mode: CaptureMode, overrides: Partial<SessionConfi
     skipPorts: [],
     payloadPorts: [],
     captureDrops: mode === 'tracer',
-    captureSock: false,
     ...overrides,
   };
 }

@@ -13,7 +13,6 @@ import { FlowStore } from '../../src/store/flow-store.js';
 const KIND_NUMBERS: Record<NativeRecord['kind'], number> = {
   flow: layout.KIND_FLOW,
   drop: layout.KIND_DROP,
-  sock: layout.KIND_SOCK,
   payload: layout.KIND_PAYLOAD,
   tls: layout.KIND_TLS,
 };

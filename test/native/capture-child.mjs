@@ -28,7 +28,6 @@ const session = NativeSession.open({
   skipPorts: [],
   payloadPorts: [],
   captureDrops: false,
-  captureSock: false,
   tcAttach: values['tc-attach'],
 });
 for (const ifindex of values.attach.split(',')) session.attach(Number(ifindex));

@@ -16,7 +16,6 @@ try {
     skipPorts: [],
     payloadPorts: [],
     captureDrops: true,
-    captureSock: true,
   });
   session.close();
   process.stdout.write('opened');

@@ -15,7 +15,6 @@ export const TEST_SESSION: SessionConfig = {
   skipPorts: [],
   payloadPorts: [],
   captureDrops: false,
-  captureSock: false,
 };
 
 /** Takes a session's records continuously (as the agent does) and keeps every one. */
