@@ -43,7 +43,7 @@ export interface NativeRecord {
 export const TLS_READ = 1;
 export const TLS_WRITE = 2;
 
-// struct fl_record (test/native/record-layout-matches-the-compiled-c.test.ts holds these to the compiled C)
+// struct fl_record (test/native/struct-layouts-match-the-compiled-c.test.ts holds these to the compiled C)
 export const RECORD_BYTES = 88;
 const PAYLOAD_MAX_BYTES = 512;
 export const MAX_RECORD_BYTES = RECORD_BYTES + PAYLOAD_MAX_BYTES;

@@ -22,7 +22,7 @@ import {
   type NativeRecord,
 } from '../../src/native/records.js';
 
-// The offsets come from records.ts itself, which record-layout-matches-the-compiled-c holds
+// The offsets come from records.ts itself, which struct-layouts-match-the-compiled-c holds
 // to the C compiler's: this test pins the decoding, that one the layout.
 
 interface RawRecord {
