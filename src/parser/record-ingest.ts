@@ -14,17 +14,12 @@ import {
   OFFSET_AUX,
   OFFSET_DADDR,
   OFFSET_DIRECTION,
-  OFFSET_DPORT,
   OFFSET_FAMILY,
-  OFFSET_ICMP_TYPE,
   OFFSET_IFINDEX,
   OFFSET_KIND,
-  OFFSET_PROTOCOL,
   OFFSET_REASON,
   OFFSET_SADDR,
   OFFSET_SIZE,
-  OFFSET_SPORT,
-  OFFSET_TCP_FLAGS,
   RECORD_ALIGNMENT_BYTES,
   RECORD_BYTES,
   type NativeRecord,
@@ -35,7 +30,7 @@ import type { FlowStore, SlotFacts } from '../store/flow-store.js';
 import { AddressText } from './address-text.js';
 import type { FlowBuilder } from './flow-builder.js';
 import type { L7FlowParser } from './l7/l7-flow-parser.js';
-import { ReplyTracker, type ConnectionTableStats, type FiveTuple } from './reply-tracker.js';
+import { ReplyTracker, type ConnectionTableStats } from './reply-tracker.js';
 
 // Native records -> the flow store, with no object per record: each L3/L4 record's bytes are
 // copied into a store slot beside what only capture time knows (is_reply from the connection
@@ -91,8 +86,6 @@ export class RecordIngest {
   private readonly addresses = new AddressText();
   private readonly netnsInode: number;
   private readonly counts: RecordIngestStats = { forwarded: 0, dropped: 0, ignored: 0, l7: 0, malformedBytes: 0 };
-  // Reused for every record: the reply tracker reads it and keeps nothing of it.
-  private readonly tuple: FiveTuple = { source: '', destination: '', sourcePort: 0, destinationPort: 0, protocol: 0, tcpFlags: 0, icmpType: 0 };
   // Reused too: the store copies the facts into its slot.
   private readonly facts: SlotFacts = { isReply: false, iface: undefined, source: undefined, destination: undefined, sourceNames: undefined, destinationNames: undefined };
 
@@ -195,25 +188,19 @@ export class RecordIngest {
 
   private storeRecord(buf: Buffer, at: number, family: number, dropped: boolean): number {
     const { interfaces, endpoints, names, store, sink } = this.options;
-    const tuple = this.tuple;
-    tuple.source = this.addresses.of(buf, at + OFFSET_SADDR, family);
-    tuple.destination = this.addresses.of(buf, at + OFFSET_DADDR, family);
-    tuple.sourcePort = buf.readUInt16LE(at + OFFSET_SPORT);
-    tuple.destinationPort = buf.readUInt16LE(at + OFFSET_DPORT);
-    tuple.protocol = buf[at + OFFSET_PROTOCOL]!;
-    tuple.tcpFlags = buf[at + OFFSET_TCP_FLAGS]!;
-    tuple.icmpType = buf[at + OFFSET_ICMP_TYPE]!;
+    const source = this.addresses.of(buf, at + OFFSET_SADDR, family);
+    const destination = this.addresses.of(buf, at + OFFSET_DADDR, family);
     const ifindex = buf.readUInt32LE(at + OFFSET_IFINDEX);
     // The kernel frees packets in whatever namespace they reached: only an ifindex from the
     // agent's own namespace names one of our interfaces.
     const ownNamespace = !dropped || buf.readUInt32LE(at + OFFSET_AUX) === this.netnsInode;
     const facts = this.facts;
-    facts.isReply = dropped ? this.replies.peek(tuple) : this.replies.observe(tuple);
+    facts.isReply = dropped ? this.replies.peek(buf, at) : this.replies.observe(buf, at);
     facts.iface = ownNamespace ? interfaces.lookupInterface(ifindex) : undefined;
-    facts.source = endpoints?.resolve(tuple.source);
-    facts.destination = endpoints?.resolve(tuple.destination);
-    facts.sourceNames = namesOrUndefined(names, tuple.source);
-    facts.destinationNames = namesOrUndefined(names, tuple.destination);
+    facts.source = endpoints?.resolve(source);
+    facts.destination = endpoints?.resolve(destination);
+    facts.sourceNames = namesOrUndefined(names, source);
+    facts.destinationNames = namesOrUndefined(names, destination);
     const sequence = store.pushRecord(buf, at, facts);
     sink?.onRecordFlow(buf, at, facts, sequence);
     return sequence;
