@@ -1,6 +1,10 @@
 class LabelNode<T> {
   children: Map<string, LabelNode<T>> | undefined;
   entry: T | undefined;
+  // The child last taken: successive flows mostly repeat a node's value (one protocol, one
+  // verdict, ...), and comparing strings that are one object costs less than a Map lookup.
+  lastValue: string | undefined;
+  lastChild: LabelNode<T> | undefined;
 }
 
 /**
@@ -27,8 +31,15 @@ export class LabelTree<T> {
   get(values: readonly string[]): T | undefined {
     let node = this.root;
     for (let i = 0; i < values.length; i++) {
-      const child = node.children?.get(values[i]!);
+      const value = values[i]!;
+      if (value === node.lastValue) {
+        node = node.lastChild!;
+        continue;
+      }
+      const child = node.children?.get(value);
       if (child === undefined) return this.add(node, values, i);
+      node.lastValue = value;
+      node.lastChild = child;
       node = child;
     }
     return node.entry;
