@@ -61,7 +61,7 @@ export function createFlowPipeline(options: FlowPipelineOptions): FlowPipeline {
     sink: {
       onRecordFlow(buf, at, facts) {
         seeEndpoints(facts.source, facts.destination);
-        metrics.processMetered(metered.set(buf, at, facts));
+        metrics.processL3L4(metered.set(buf, at, facts));
       },
       onFlow(flow) {
         seeEndpoints(flow.source, flow.destination);

@@ -52,6 +52,7 @@ export interface DnsOptions {
  */
 export class DnsHandler implements FlowMetricHandler {
   readonly name = 'dns';
+  readonly l7Only = true;
   private queries!: BatchedCounter;
   private responses!: BatchedCounter;
   private responseTypes!: BatchedCounter;

@@ -13,6 +13,7 @@ import type { SeriesLimit } from './series-limit.js';
  */
 export class DropHandler implements FlowMetricHandler {
   readonly name = 'drop';
+  readonly l7Only = false;
   private drops!: BatchedCounter;
   private readonly values: string[];
   private readonly at: number;

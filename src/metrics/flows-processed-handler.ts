@@ -52,6 +52,7 @@ function subtypeLabel(view: MeteredFlow): string {
 /** hubble_flows_processed_total{protocol,type,subtype,verdict} and the context labels. */
 export class FlowsProcessedHandler implements FlowMetricHandler {
   readonly name = 'flow';
+  readonly l7Only = false;
   private flows!: BatchedCounter;
   private readonly values: string[];
 

@@ -25,6 +25,7 @@ export interface FlowsToWorldOptions {
  */
 export class FlowsToWorldHandler implements FlowMetricHandler {
   readonly name = 'flows-to-world';
+  readonly l7Only = false;
   private flows!: BatchedCounter;
   private readonly values: string[];
   private readonly contextAt: number;

@@ -61,6 +61,7 @@ export interface HttpOptions {
  */
 export class HttpHandler implements FlowMetricHandler {
   readonly name: string;
+  readonly l7Only = true;
   private requests!: BatchedCounter;
   private responses!: BatchedCounter;
   private duration!: BoundedHistogram;

@@ -12,6 +12,7 @@ import type { SeriesLimit } from './series-limit.js';
  */
 export class IcmpHandler implements FlowMetricHandler {
   readonly name = 'icmp';
+  readonly l7Only = false;
   private icmp!: BatchedCounter;
   private readonly values: string[];
 

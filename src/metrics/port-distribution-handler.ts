@@ -13,6 +13,7 @@ import type { SeriesLimit } from './series-limit.js';
  */
 export class PortDistributionHandler implements FlowMetricHandler {
   readonly name = 'port-distribution';
+  readonly l7Only = false;
   private ports!: BatchedCounter;
   private readonly values: string[];
 

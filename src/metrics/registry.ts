@@ -63,6 +63,7 @@ export class AgentMetrics {
   readonly registry = new Registry();
   readonly lostEvents: LostEventsMetric;
   private readonly handlers: FlowMetricHandler[];
+  private readonly l3l4Handlers: FlowMetricHandler[];
   private readonly failures = new ThrottledLogger(log, HANDLER_FAILURE_LOG_INTERVAL_MS);
 
   constructor(options: AgentMetricsOptions) {
@@ -79,22 +80,32 @@ export class AgentMetrics {
     const limit = new SeriesLimit(this.registry, options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES_PER_METRIC);
     const enabled = options.flowMetrics ?? DEFAULT_METRICS;
     this.handlers = parseMetricSpecs(enabled).map(handlerFor);
+    this.l3l4Handlers = this.handlers.filter((handler) => !handler.l7Only);
     for (const handler of this.handlers) handler.init(this.registry, limit);
     log.info({ metrics: enabled, maxSeriesPerMetric: limit.maxSeriesPerMetric }, 'flow metrics enabled');
   }
 
   /** Accounts one flow in every enabled family; a failing family is logged (rate-limited) and does not stop the others. */
   processMetered(view: MeteredFlow): void {
-    for (const handler of this.handlers) {
+    this.processWith(this.handlers, view);
+  }
+
+  /** processMetered for a flow without an L7 part (an L3/L4 record): families that count only L7 flows are skipped. */
+  processL3L4(view: MeteredFlow): void {
+    this.processWith(this.l3l4Handlers, view);
+  }
+
+  processFlow(flow: Flow): void {
+    this.processMetered(meteredFlowOf(flow));
+  }
+
+  private processWith(handlers: readonly FlowMetricHandler[], view: MeteredFlow): void {
+    for (const handler of handlers) {
       try {
         handler.processFlow(view);
       } catch (err) {
         this.failures.warn({ handler: handler.name, err }, 'flow metric handler failed');
       }
     }
-  }
-
-  processFlow(flow: Flow): void {
-    this.processMetered(meteredFlowOf(flow));
   }
 }

@@ -8,6 +8,7 @@ import type { SeriesLimit } from './series-limit.js';
 /** hubble_tcp_flags_total{flag,family} and the context labels: FIN, SYN, SYN-ACK and RST of forwarded TCP flows. */
 export class TcpFlagsHandler implements FlowMetricHandler {
   readonly name = 'tcp';
+  readonly l7Only = false;
   private tcpFlags!: BatchedCounter;
   private readonly values: string[];
 

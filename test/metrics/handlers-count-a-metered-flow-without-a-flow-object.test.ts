@@ -46,4 +46,26 @@ describe('flow metric handlers', () => {
     expect(expected.length).toBeGreaterThan(8);
     expect(flowSamples(await fromViews.registry.metrics())).toEqual(expected);
   });
+
+  it('count an L3/L4 flow through processL3L4, which skips the L7-only families, as through processMetered', async () => {
+    const all = new AgentMetrics({ version: 'test', agentState: {}, flowMetrics: [...SPECS.filter((spec) => !spec.startsWith('httpV2')), 'http'] });
+    const l3l4 = new AgentMetrics({ version: 'test', agentState: {}, flowMetrics: [...SPECS.filter((spec) => !spec.startsWith('httpV2')), 'http'] });
+    const views = [
+      view({}),
+      view({ tcpFlags: TCP_FLAG.SYN | TCP_FLAG.ACK, isReply: true }),
+      // An L3/L4 flow to port 53 or 80 is still no DNS or HTTP message.
+      view({ l4Protocol: 'UDP', destinationPort: 53, tcpFlags: 0 }),
+      view({ destinationPort: 80, tcpFlags: TCP_FLAG.ACK }),
+      view({ verdict: 'DROPPED', eventType: MONITOR_EVENT_TYPE.DROP, l4Protocol: 'UDP', tcpFlags: 0 }),
+      view({ l4Protocol: 'ICMPv6', ipVersion: 'IPv6', sourcePort: 0, destinationPort: 0, tcpFlags: 0, icmpType: 128 }),
+    ];
+    for (const metered of views) {
+      all.processMetered(metered);
+      l3l4.processL3L4(metered);
+    }
+    const samples = async (metrics: AgentMetrics) => parseExposition(await metrics.registry.metrics()).filter((s) => s.name.startsWith('hubble_'));
+    const expected = await samples(all);
+    expect(expected.filter((s) => s.value > 0).length).toBeGreaterThan(6);
+    expect(await samples(l3l4)).toEqual(expected);
+  });
 });
