@@ -4,6 +4,7 @@
 import { createFlowPipeline } from '../src/flow-pipeline.js';
 import { AgentMetrics } from '../src/metrics/registry.js';
 import type { Endpoint } from '../src/proto/flow.js';
+import { SeenNamespaces } from '../src/server/seen-namespaces.js';
 import { FlowStore } from '../src/store/flow-store.js';
 import { measureFlowLogCost, type FlowLogCost } from './flow-log-export.js';
 import { syntheticRecords } from './synthetic-records.js';
@@ -31,6 +32,7 @@ function cpuNanos(): number {
 function ingestNanosPerRecord(records: number, withMetrics: boolean): number {
   const store = new FlowStore({ capacity: STORE_CAPACITY });
   const metrics = new AgentMetrics({ version: 'bench', agentState: {}, ...(withMetrics ? {} : { flowMetrics: [] }) });
+  const seenNamespaces = new SeenNamespaces({ clusterName: 'bench' });
   const pipeline = createFlowPipeline({
     nodeName: 'default/node-a',
     dropReasonNames: new Map(),
@@ -39,6 +41,8 @@ function ingestNanosPerRecord(records: number, withMetrics: boolean): number {
     metrics,
     netnsInode: 1,
     endpoints: { resolve: () => POD, enrich: () => undefined },
+    // As the agent wires it (GetNamespaces).
+    seeNamespace: (namespace, nowMs) => seenNamespaces.see(namespace, nowMs),
   });
   const batch = syntheticRecords(BATCH_RECORDS);
   const rounds = Math.ceil(records / BATCH_RECORDS);

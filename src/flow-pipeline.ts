@@ -24,8 +24,8 @@ export interface FlowPipelineOptions {
   names?: NameLookup;
   /** L7 flows (DNS, HTTP) from payload and TLS records, beside their L3/L4 flows. */
   l7Parser?: L7FlowParser;
-  /** Told the namespace of every endpoint a flow names (GetNamespaces). */
-  seeNamespace?: (namespace: string | undefined) => void;
+  /** Told the namespace of every endpoint a flow names (GetNamespaces), with the time of its batch. */
+  seeNamespace?: (namespace: string, nowMs: number) => void;
   connectionTableSize?: number;
   netnsInode?: number;
   now?: () => number;
@@ -44,10 +44,21 @@ export function createFlowPipeline(options: FlowPipelineOptions): FlowPipeline {
   store.setBuilder((slot) => builder.build(slot));
   // Flow metrics read each record through one view, pointed at it in turn.
   const metered = new RecordMeteredFlow(new DropReasonMapper(options.dropReasonNames));
+  // Namespaces are seen with their batch's time, read once per batch. Endpoints are shared
+  // objects: one seen just before on the same side has been told already at this time.
+  let batchNowMs = 0;
+  let lastSource: Endpoint | undefined;
+  let lastDestination: Endpoint | undefined;
   const seeEndpoints = (source: Endpoint | undefined, destination: Endpoint | undefined): void => {
     if (seeNamespace === undefined) return;
-    if (source?.namespace) seeNamespace(source.namespace);
-    if (destination?.namespace) seeNamespace(destination.namespace);
+    if (source !== lastSource) {
+      lastSource = source;
+      if (source?.namespace) seeNamespace(source.namespace, batchNowMs);
+    }
+    if (destination !== lastDestination) {
+      lastDestination = destination;
+      if (destination?.namespace) seeNamespace(destination.namespace, batchNowMs);
+    }
   };
   const ingest = new RecordIngest({
     store,
@@ -74,6 +85,11 @@ export function createFlowPipeline(options: FlowPipelineOptions): FlowPipeline {
     ingest,
     handlers: {
       onRecords(buffer: Buffer, length: number): void {
+        if (seeNamespace !== undefined) {
+          batchNowMs = now();
+          lastSource = undefined;
+          lastDestination = undefined;
+        }
         ingest.ingest(buffer, length);
       },
       onLost(count: number, stage: LostStage): void {

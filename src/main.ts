@@ -168,7 +168,7 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
       endpoints,
       names,
       l7Parser,
-      seeNamespace: (namespace) => seenNamespaces.see(namespace),
+      seeNamespace: (namespace, nowMs) => seenNamespaces.see(namespace, nowMs),
     });
     registerConnectionTableMetrics(metrics.registry, () => pipeline.ingest.connectionTable());
     source = new NativeSource({
