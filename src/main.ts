@@ -13,6 +13,7 @@ import { startHealthServer, type HealthServer } from './health/server.js';
 import { moduleLogger } from './log.js';
 import type { HttpEndpoint } from './metrics/http-listener.js';
 import { registerConnectionTableMetrics } from './metrics/connection-table.js';
+import { registerIngestMalformedMetric } from './metrics/ingest-malformed.js';
 import { registerL7RejectionsMetric } from './metrics/l7-rejections.js';
 import { registerL7TableMetrics } from './metrics/l7-tables.js';
 import { NO_CAPTURE_COUNTERS } from './metrics/agent-state.js';
@@ -171,6 +172,7 @@ export async function startAgent(config: Config): Promise<RunningAgent> {
       seeNamespace: (namespace, nowMs) => seenNamespaces.see(namespace, nowMs),
     });
     registerConnectionTableMetrics(metrics.registry, () => pipeline.ingest.connectionTable());
+    registerIngestMalformedMetric(metrics.registry, () => pipeline.ingest.stats().malformedBytes);
     source = new NativeSource({
       session: {
         mode: mode.mode,
