@@ -2,8 +2,8 @@ import { MONITOR_EVENT_TYPE } from '../proto/flow.js';
 import type { MeteredFlow } from './metered-flow.js';
 
 /** The protocol label Hubble puts on flow metrics: the L7 protocol for L7 events, else the L4 one. */
-export function flowProtocol(view: MeteredFlow): string {
-  switch (view.eventType) {
+export function flowProtocol(view: MeteredFlow, eventType = view.eventType): string {
+  switch (eventType) {
     case MONITOR_EVENT_TYPE.L7: {
       const l7 = view.l7();
       if (l7?.dns) return 'DNS';

@@ -32,8 +32,8 @@ function typeLabel(eventType: number): string {
 }
 
 /** The `subtype` label: the L7 protocol, the trace observation point, or the number of an unknown event type. */
-function subtypeLabel(view: MeteredFlow): string {
-  switch (view.eventType) {
+function subtypeLabel(view: MeteredFlow, eventType: number): string {
+  switch (eventType) {
     case MONITOR_EVENT_TYPE.L7: {
       const l7 = view.l7();
       return l7?.dns ? 'DNS' : l7?.http ? 'HTTP' : '';
@@ -45,7 +45,7 @@ function subtypeLabel(view: MeteredFlow): string {
     case MONITOR_EVENT_TYPE.POLICY_VERDICT:
       return '';
     default:
-      return String(view.eventType);
+      return String(eventType);
   }
 }
 
@@ -72,9 +72,10 @@ export class FlowsProcessedHandler implements FlowMetricHandler {
 
   processFlow(view: MeteredFlow): void {
     const values = this.values;
-    values[0] = flowProtocol(view);
-    values[1] = typeLabel(view.eventType);
-    values[2] = subtypeLabel(view);
+    const eventType = view.eventType;
+    values[0] = flowProtocol(view, eventType);
+    values[1] = typeLabel(eventType);
+    values[2] = subtypeLabel(view, eventType);
     values[3] = view.verdict;
     this.context.fill(view, values, 4);
     this.flows.inc(values);
