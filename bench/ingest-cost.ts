@@ -10,11 +10,15 @@ import { measureFlowLogCost, type FlowLogCost } from './flow-log-export.js';
 import { syntheticRecords } from './synthetic-records.js';
 
 const BATCH_RECORDS = 1000;
+// Each figure is the median of this many runs, with and without metrics taking turns, so a
+// busy moment of the machine (or the JIT still settling in the first run) moves neither much.
+const RUNS = 5;
 const STORE_CAPACITY = 65_535;
 const POD: Endpoint = Object.freeze({ namespace: 'shop', pod_name: 'web-1', labels: ['k8s:app=web'], identity: 300, workloads: [{ name: 'web', kind: 'Deployment' }] });
 const IFACES = [1, 2, 3, 4].map((index) => ({ index, name: `lxc${index}`, role: index === 1 ? ('network' as const) : ('endpoint' as const) }));
 
 export interface IngestCostRun {
+  /** Records of each run (each figure is the median of RUNS runs). */
   records: number;
   /** CPU per record: ingest into the store, without and with the default flow metrics. */
   ingestNanos: number;
@@ -27,6 +31,10 @@ export interface IngestCostRun {
 function cpuNanos(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) * 1000;
+}
+
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[values.length >> 1]!;
 }
 
 function ingestNanosPerRecord(records: number, withMetrics: boolean): number {
@@ -54,8 +62,14 @@ function ingestNanosPerRecord(records: number, withMetrics: boolean): number {
 
 export async function measureIngestCost(options: { quick: boolean }): Promise<IngestCostRun> {
   const records = options.quick ? 200_000 : 2_000_000;
-  const ingestNanos = ingestNanosPerRecord(records, false);
-  const ingestWithMetricsNanos = ingestNanosPerRecord(records, true);
+  const without: number[] = [];
+  const withMetrics: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    without.push(ingestNanosPerRecord(records, false));
+    withMetrics.push(ingestNanosPerRecord(records, true));
+  }
+  const ingestNanos = median(without);
+  const ingestWithMetricsNanos = median(withMetrics);
   return {
     records,
     ingestNanos,
