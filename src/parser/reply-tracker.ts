@@ -16,10 +16,11 @@ import { TCP_ACK, TCP_SYN } from './tcp-flags.js';
 //
 // This runs for every record, so the table is built for speed. The tuple is read from the
 // record's bytes as numbers (no address text), and the key is a 32-bit hash of it rather
-// than a string (building and hashing a string key cost several times more); an entry keeps
-// its tuple, so a hash collision is recognised and treated as a different connection. Forgetting is generational: new connections go to a young
-// generation; when it holds half the capacity it becomes the old one and the previous old
-// generation is dropped whole. A connection met in the old generation moves back to the
+// than a string (building and hashing a string key cost several times more); an entry
+// keeps its tuple, so a hash collision is recognised and treated as a different
+// connection. Forgetting is generational: new connections go to a young generation; when
+// it holds half the capacity it becomes the old one and the previous old generation is
+// dropped whole. A connection met in the old generation moves back to the
 // young one, so busy connections stay and the least recently seen go first, without the
 // per-entry eviction scans a single Map would need. The connections of a dropped generation
 // are counted as evictions.
@@ -177,7 +178,7 @@ export class ReplyTracker {
     const order = s0 !== d0 ? s0 - d0 : s1 !== d1 ? s1 - d1 : s2 !== d2 ? s2 - d2 : s3 !== d3 ? s3 - d3 : sourcePort - destinationPort;
     const sourceIsLow = order <= 0;
     const t = this.probe;
-    t.protocolFamily = buf[at + OFFSET_PROTOCOL]! | (v6 ? 0x600 : 0x400);
+    t.protocolFamily = ((v6 ? 6 : 4) << 8) | buf[at + OFFSET_PROTOCOL]!;
     if (sourceIsLow) {
       t.low0 = s0; t.low1 = s1; t.low2 = s2; t.low3 = s3; t.lowPort = sourcePort;
       t.high0 = d0; t.high1 = d1; t.high2 = d2; t.high3 = d3; t.highPort = destinationPort;
