@@ -135,6 +135,13 @@ export class ProtoWriter {
     this.pos += bytes.length;
   }
 
+  /** Bytes already encoded as whole fields, appended as they are. */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   /** Reserves the length of a nested message; pass the result to endMessage() after its fields. */
   beginMessage(): number {
     this.ensure(1);
