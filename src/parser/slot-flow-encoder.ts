@@ -112,7 +112,8 @@ export class SlotFlowEncoder {
     this.writeFlow(w, slot, time);
     endFlowField(w, begun);
     writeNodeAndTime(w, this.nodeName, time);
-    return w.finish();
+    // The store holds responses slot by slot and drops them in the order they were written.
+    return w.finishInPlace();
   }
 
   private writeFlow(w: ProtoWriter, slot: RecordSlot, time: Timestamp): void {

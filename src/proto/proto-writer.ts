@@ -1,8 +1,9 @@
 // A protobuf writer over a chunk of memory: fields are written in place, a nested message
 // reserves one byte for its length and moves its body only in the rare case the body reaches
-// 128 bytes. `finish()` hands out the message where it was written (a view, no copy) and the
-// writer moves on past it; a full chunk is left to the messages in it (freed with the last of
-// them) for a new one, into which only the message being written moves.
+// 128 bytes. `finish()` copies the written bytes out; nothing else allocates. `finishInPlace()`
+// hands out the message where it was written instead (a view, no copy) and the writer moves
+// on past it; a full chunk is then left to the messages in it (freed with the last of them)
+// for a new one, into which only the message being written moves.
 
 const CHUNK_BYTES = 64 * 1024;
 const TWO_POW_32 = 4_294_967_296;
@@ -33,8 +34,19 @@ export class ProtoWriter {
     return this;
   }
 
-  /** The bytes written since reset(), as a Buffer no later write touches. */
+  /** A copy of the bytes written since reset(). */
   finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos - this.start);
+    this.buf.copy(out, 0, this.start, this.pos);
+    this.pos = this.start;
+    return out;
+  }
+
+  /**
+   * The bytes written since reset(), left where they are and never written over. The Buffer
+   * keeps its whole chunk alive: for messages dropped in about the order they were written.
+   */
+  finishInPlace(): Buffer {
     const out = this.buf.subarray(this.start, this.pos);
     this.start = this.pos;
     return out;
