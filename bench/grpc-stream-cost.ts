@@ -9,7 +9,7 @@ import { encodeFlow } from '../src/proto/flow-encoder.js';
 import { tlsServerName } from '../src/peers/server-name.js';
 import type { Flow } from '../src/proto/flow.js';
 import { observerService, protoRoot } from '../src/proto/load.js';
-import { flowResponseBytes } from '../src/server/flow-response.js';
+import { flowResponseBytes } from '../src/proto/get-flows-response.js';
 import { startListeners } from '../src/server/listeners.js';
 import { createObserverService } from '../src/server/observer.js';
 import { writeWindowInterceptor } from '../src/server/write-window.js';

@@ -3,6 +3,7 @@ import type { LimitRun } from './limit.js';
 import type { OverheadRun, OverheadSample } from './overhead.js';
 import type { IngestCostRun } from './ingest-cost.js';
 import type { ServingRun } from './serving.js';
+import type { ServingCostRun } from './serving-cost.js';
 
 // What `npm run bench` prints: the goals (issue 11), each with its figure, its target and
 // whether it is met, then every measurement with its absolute figures.
@@ -20,6 +21,8 @@ export interface BenchResults {
   serving?: ServingRun;
   /** In-process CPU per record: ingest, the default metric list, a flow log. */
   costs?: IngestCostRun;
+  /** In-process CPU per flow of serving a full store, by a first and a second reader. */
+  servingCost?: ServingCostRun;
   goals: GoalCheck[];
   /** Measurements that could not be completed, with the reason. */
   failures?: string[];
@@ -320,6 +323,14 @@ function measurementRows(results: BenchResults): string[][] {
         '',
         `${costs.flowLog.cpuSecondsPerMillion.toFixed(2)} CPU s per million flows (${costs.flowLog.written} of ${costs.flowLog.flows} lines written, ${costs.flowLog.dropped} dropped)`,
       ],
+    );
+  }
+  if (results.servingCost) {
+    const { unbuilt, built, flows } = results.servingCost;
+    const readers = (costs: typeof unbuilt): string => `${costs.firstNanos.toFixed(0)} ns CPU per flow for a first reader, ${costs.secondNanos.toFixed(0)} ns for a second`;
+    rows.push(
+      ['5 in-process serving, flows never built', '-', '', `${readers(unbuilt)} (GetFlows response bytes of a store of ${flows} synthetic records)`],
+      ['5 in-process serving through built flows', '-', '', `${readers(built)} (filters that need the flow)`],
     );
   }
   return rows;

@@ -25,6 +25,7 @@ import { assertPerfInstalled } from './perf-profile.js';
 import { progress } from './progress.js';
 import { checkGoals, formatTable, type BenchResults } from './report.js';
 import { measureServing, type ServingRun } from './serving.js';
+import { measureServingCost, type ServingCostRun } from './serving-cost.js';
 import { createPodPair } from './topology.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -74,6 +75,7 @@ async function main(): Promise<number> {
   const limit: LimitRun[] = [];
   let serving: ServingRun | undefined;
   let costs: IngestCostRun | undefined;
+  let servingCost: ServingCostRun | undefined;
   const failures: string[] = [];
   const attempt = async (what: string, run: () => Promise<void>): Promise<void> => {
     if (isStopping()) return;
@@ -97,6 +99,7 @@ async function main(): Promise<number> {
   }
   if (selected.has('serving')) await attempt('serving', async () => void (serving = await measureServing(pair, { quick })));
   if (selected.has('costs')) await attempt('costs', async () => void (costs = await measureIngestCost({ quick })));
+  if (selected.has('costs')) await attempt('serving costs', async () => void (servingCost = measureServingCost({ quick })));
 
   const results: BenchResults = {
     startedAt: new Date(startedMs).toISOString(),
@@ -110,6 +113,7 @@ async function main(): Promise<number> {
     limit,
     ...(serving ? { serving } : {}),
     ...(costs ? { costs } : {}),
+    ...(servingCost ? { servingCost } : {}),
     goals: checkGoals({ completeness, overhead, limit, ...(serving ? { serving } : {}) }),
     ...(failures.length > 0 ? { failures } : {}),
   };

@@ -6,6 +6,7 @@ import { FlowBuilder } from './parser/flow-builder.js';
 import type { L7FlowParser } from './parser/l7/l7-flow-parser.js';
 import { RecordIngest, type EndpointLookup, type NameLookup } from './parser/record-ingest.js';
 import { RecordMeteredFlow } from './parser/record-metered-flow.js';
+import { SlotFlowEncoder } from './parser/slot-flow-encoder.js';
 import type { Endpoint } from './proto/flow.js';
 import { timestampFromMs } from './proto/timestamp.js';
 import type { FlowStore } from './store/flow-store.js';
@@ -41,7 +42,11 @@ export function createFlowPipeline(options: FlowPipelineOptions): FlowPipeline {
   const { store, metrics, seeNamespace } = options;
   const now = options.now ?? Date.now;
   const builder = new FlowBuilder({ nodeName: options.nodeName, dropReasonNames: options.dropReasonNames });
-  store.setBuilder((slot) => builder.build(slot));
+  const encoder = new SlotFlowEncoder({ nodeName: options.nodeName, dropReasonNames: options.dropReasonNames });
+  store.setBuilder(
+    (slot) => builder.build(slot),
+    (slot) => encoder.encodeResponse(slot),
+  );
   // Flow metrics read each record through one view, pointed at it in turn.
   const metered = new RecordMeteredFlow(new DropReasonMapper(options.dropReasonNames));
   // Namespaces are seen with their batch's time, read once per batch. Endpoints are shared

@@ -95,6 +95,14 @@ export function isDecidedOnSlot(filter: FlowFilter): boolean {
   return true;
 }
 
+/**
+ * True when the prefilter of these lists gives compileFilterLists' own answer on every held
+ * record (every filter in them is decided on the slot), so a record it passes need not be built.
+ */
+export function slotPrefilterDecides(whitelist: readonly FlowFilter[] = [], blacklist: readonly FlowFilter[] = []): boolean {
+  return whitelist.every(isDecidedOnSlot) && blacklist.every(isDecidedOnSlot);
+}
+
 /** The L3/L4 part of one FlowFilter: false when the filter certainly does not match. */
 function compileSlotCheck(filter: FlowFilter, context: SlotCheckContext): SlotCheck {
   return allSlotChecks(SLOT_CHECK_KINDS.map((kind) => kind(filter, context))) ?? MATCH_ALL;

@@ -1,18 +1,26 @@
 import type { CapturedInterface } from '../capture/source.js';
-import { decodeRecordAt, RECORD_BYTES, type NativeRecord } from '../native/records.js';
-import { MONITOR_EVENT_TYPE, type Flow, type NetworkInterface } from '../proto/flow.js';
+import { OFFSET_DADDR, OFFSET_FAMILY, OFFSET_IFINDEX, OFFSET_SADDR } from '../native/records.js';
+import type { Flow, IP, NetworkInterface } from '../proto/flow.js';
 import type { RecordSlot } from '../store/flow-store.js';
+import { AddressText } from './address-text.js';
 import { DropReasonMapper } from './drop-reason.js';
 import { slotUuid } from './flow-uuid.js';
-import { ipOf, l3l4Summary, layer4Of } from './l3l4.js';
-import { observationPoint, TRACE_SUB_TYPES, trafficDirection } from './observation-point.js';
+import { ipVersionOf, l3l4Summary, layer4Of } from './l3l4.js';
+import {
+  dropReasonOf,
+  eventSubTypeOf,
+  eventTypeOf,
+  isDropRecord,
+  observationPointOf,
+  recordTimestamp,
+  trafficDirectionOf,
+  verdictOf,
+} from './record-fields.js';
 
-// Held records -> Hubble L3/L4 flows, when a reader asks. Flow and payload records become
-// forwarded traces (event type 4), drop records become drops (event type 1). What depends on
-// state at capture time (is_reply, the interface, the endpoints and names) was recorded by
-// ingest beside the record; everything else is derived from the record's bytes here.
-
-const NS_PER_SECOND = 1_000_000_000n;
+// Held records -> Hubble L3/L4 flows, when a reader asks. What depends on state at capture
+// time (is_reply, the interface, the endpoints and names) was recorded by ingest beside the
+// record; everything else is read from the record's bytes (./record-fields.ts, ./l3l4.ts).
+// ./slot-flow-encoder.ts writes the protobuf encoding of the same flow without building it.
 
 export interface FlowBuilderOptions {
   nodeName: string;
@@ -22,18 +30,17 @@ export interface FlowBuilderOptions {
 
 export class FlowBuilder {
   private readonly dropReasons: DropReasonMapper;
+  private readonly addresses = new AddressText();
 
   constructor(private readonly options: FlowBuilderOptions) {
     this.dropReasons = new DropReasonMapper(options.dropReasonNames);
   }
 
-  /** The flow of a held record (the store calls this for every read of an L3/L4 slot). */
+  /** The flow of a held record (the store calls this for every read of an L3/L4 slot that needs one). */
   build(slot: RecordSlot): Flow {
-    const record = decodeRecordAt(slot.records, slot.recordAt, RECORD_BYTES, false);
-    // Ingest holds only records that decode; a slot that does not is a bug, not input.
-    if (record === undefined) throw new Error(`flow store slot ${slot.sequence} holds an undecodable record`);
-    const flow = record.kind === 'drop' ? this.dropped(record, slot) : this.forwarded(record, slot);
-    const l4 = layer4Of(record);
+    const { records: buf, recordAt: at } = slot;
+    const flow = isDropRecord(buf, at) ? this.dropped(slot) : this.forwarded(slot);
+    const l4 = layer4Of(buf, at);
     if (l4 !== undefined) flow.l4 = l4;
     if (slot.summary !== undefined) flow.Summary = slot.summary;
     if (slot.source !== undefined) flow.source = slot.source;
@@ -43,53 +50,56 @@ export class FlowBuilder {
     return flow;
   }
 
-  private forwarded(record: NativeRecord, slot: RecordSlot): Flow {
-    const { isReply, iface } = slot;
-    const role = iface?.role ?? 'network';
-    const point = observationPoint(role, record.direction);
+  private forwarded(slot: RecordSlot): Flow {
+    const { records: buf, recordAt: at, isReply, iface } = slot;
     return {
-      time: timestampOf(record.timeNs),
+      time: recordTimestamp(buf, at),
       uuid: slotUuid(slot.sequence),
-      verdict: 'FORWARDED',
-      IP: ipOf(record),
+      verdict: verdictOf(buf, at),
+      IP: this.ipOf(buf, at),
       Type: 'L3_L4',
       node_name: this.options.nodeName,
       reply: isReply,
-      event_type: { type: MONITOR_EVENT_TYPE.TRACE, sub_type: TRACE_SUB_TYPES[point] },
-      traffic_direction: trafficDirection(role, record.direction, isReply),
-      trace_observation_point: point,
+      event_type: { type: eventTypeOf(buf, at), sub_type: eventSubTypeOf(buf, at, iface, this.dropReasons) },
+      traffic_direction: trafficDirectionOf(buf, at, iface, isReply),
+      trace_observation_point: observationPointOf(buf, at, iface),
       is_reply: { value: isReply },
-      interface: networkInterfaceOf(iface, record.ifindex),
-      Summary: l3l4Summary(record),
+      interface: networkInterfaceOf(iface, buf.readUInt32LE(at + OFFSET_IFINDEX)),
+      Summary: l3l4Summary(buf, at),
     };
   }
 
-  private dropped(record: NativeRecord, slot: RecordSlot): Flow {
-    const { isReply, iface } = slot;
-    const reason = this.dropReasons.resolve(record.dropReason);
+  private dropped(slot: RecordSlot): Flow {
+    const { records: buf, recordAt: at, isReply, iface } = slot;
+    const reason = dropReasonOf(buf, at, this.dropReasons);
     const flow: Flow = {
-      time: timestampOf(record.timeNs),
+      time: recordTimestamp(buf, at),
       uuid: slotUuid(slot.sequence),
-      verdict: 'DROPPED',
+      verdict: verdictOf(buf, at),
       drop_reason: reason.number,
-      IP: ipOf(record),
+      IP: this.ipOf(buf, at),
       Type: 'L3_L4',
       node_name: this.options.nodeName,
       reply: isReply,
-      event_type: { type: MONITOR_EVENT_TYPE.DROP, sub_type: reason.number },
-      traffic_direction: trafficDirection(iface?.role ?? 'network', record.direction, isReply),
-      trace_observation_point: 'UNKNOWN_POINT',
+      event_type: { type: eventTypeOf(buf, at), sub_type: eventSubTypeOf(buf, at, iface, this.dropReasons) },
+      traffic_direction: trafficDirectionOf(buf, at, iface, isReply),
+      trace_observation_point: observationPointOf(buf, at, iface),
       drop_reason_desc: reason.desc,
       is_reply: { value: isReply },
-      Summary: `${l3l4Summary(record)}, kernel drop reason ${reason.kernelName}`,
+      Summary: `${l3l4Summary(buf, at)}, kernel drop reason ${reason.kernelName}`,
     };
-    if (iface !== undefined) flow.interface = networkInterfaceOf(iface, record.ifindex);
+    if (iface !== undefined) flow.interface = networkInterfaceOf(iface, buf.readUInt32LE(at + OFFSET_IFINDEX));
     return flow;
   }
-}
 
-function timestampOf(timeNs: bigint): { seconds: number; nanos: number } {
-  return { seconds: Number(timeNs / NS_PER_SECOND), nanos: Number(timeNs % NS_PER_SECOND) };
+  private ipOf(buf: Buffer, at: number): IP {
+    const family = buf[at + OFFSET_FAMILY]!;
+    return {
+      source: this.addresses.of(buf, at + OFFSET_SADDR, family),
+      destination: this.addresses.of(buf, at + OFFSET_DADDR, family),
+      ipVersion: ipVersionOf(buf, at),
+    };
+  }
 }
 
 function networkInterfaceOf(iface: CapturedInterface | undefined, ifindex: number): NetworkInterface {

@@ -1,31 +1,26 @@
 import {
-  DIRECTION_INGRESS,
-  KIND_DROP,
   OFFSET_DADDR,
-  OFFSET_DIRECTION,
   OFFSET_DPORT,
-  OFFSET_DROP_REASON,
   OFFSET_FAMILY,
   OFFSET_ICMP_CODE,
   OFFSET_ICMP_TYPE,
-  OFFSET_KIND,
   OFFSET_PROTOCOL,
   OFFSET_SADDR,
   OFFSET_SPORT,
   OFFSET_TCP_FLAGS,
 } from '../native/records.js';
 import type { L4Protocol, MeteredFlow } from '../metrics/metered-flow.js';
-import { MONITOR_EVENT_TYPE, type DropReason, type Endpoint, type FlowType, type IPVersion, type Layer7, type TrafficDirection, type Verdict } from '../proto/flow.js';
+import type { DropReason, Endpoint, FlowType, IPVersion, Layer7, TrafficDirection, Verdict } from '../proto/flow.js';
 import type { SlotFacts } from '../store/flow-store.js';
 import { AddressText } from './address-text.js';
 import type { DropReasonInfo, DropReasonMapper } from './drop-reason.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from './ip-protocols.js';
-import { observationPoint, TRACE_SUB_TYPES, trafficDirection } from './observation-point.js';
+import { dropReasonOf, eventSubTypeOf, eventTypeOf, isDropRecord, trafficDirectionOf, verdictOf } from './record-fields.js';
 
 // The flow metrics' view of an L3/L4 record as ingest stores it, read from the capture
 // buffer and the facts ingest learned, so flows are counted without building a Flow. One
 // instance is pointed at each record in turn; it means what FlowBuilder would build from the
-// same slot (a test holds the two to agreement).
+// same slot (both derive from ./record-fields.ts; a test holds the two to agreement).
 
 const NO_NAMES: readonly string[] = [];
 
@@ -47,32 +42,27 @@ export class RecordMeteredFlow implements MeteredFlow {
   }
 
   private get dropped(): boolean {
-    return this.buf[this.at + OFFSET_KIND] === KIND_DROP;
+    return isDropRecord(this.buf, this.at);
   }
 
   private get protocol(): number {
     return this.buf[this.at + OFFSET_PROTOCOL]!;
   }
 
-  private get ingress(): 'ingress' | 'egress' {
-    return this.buf[this.at + OFFSET_DIRECTION] === DIRECTION_INGRESS ? 'ingress' : 'egress';
-  }
-
   private dropReason(): DropReasonInfo {
-    return this.dropReasons.resolve(this.buf.readUInt32LE(this.at + OFFSET_DROP_REASON));
+    return dropReasonOf(this.buf, this.at, this.dropReasons);
   }
 
   get verdict(): Verdict {
-    return this.dropped ? 'DROPPED' : 'FORWARDED';
+    return verdictOf(this.buf, this.at);
   }
 
   get eventType(): number {
-    return this.dropped ? MONITOR_EVENT_TYPE.DROP : MONITOR_EVENT_TYPE.TRACE;
+    return eventTypeOf(this.buf, this.at);
   }
 
   get eventSubType(): number {
-    if (this.dropped) return this.dropReason().number;
-    return TRACE_SUB_TYPES[observationPoint(this.facts?.iface?.role ?? 'network', this.ingress)];
+    return eventSubTypeOf(this.buf, this.at, this.facts?.iface, this.dropReasons);
   }
 
   get ipVersion(): IPVersion {
@@ -130,7 +120,7 @@ export class RecordMeteredFlow implements MeteredFlow {
   }
 
   get trafficDirection(): TrafficDirection {
-    return trafficDirection(this.facts?.iface?.role ?? 'network', this.ingress, this.isReply);
+    return trafficDirectionOf(this.buf, this.at, this.facts?.iface, this.isReply);
   }
 
   get dropReasonDesc(): DropReason {

@@ -39,7 +39,7 @@ const FLOW_TYPE = enumNumbers('flow.FlowType');
 const TRAFFIC_DIRECTION = enumNumbers('flow.TrafficDirection');
 const TRACE_OBSERVATION_POINT = enumNumbers('flow.TraceObservationPoint');
 const DROP_REASON = enumNumbers('flow.DropReason');
-const IP_VERSION = enumNumbers('flow.IPVersion');
+export const IP_VERSION = enumNumbers('flow.IPVersion');
 const L7_FLOW_TYPE = enumNumbers('flow.L7FlowType');
 const LOST_EVENT_SOURCE = enumNumbers('flow.LostEventSource');
 

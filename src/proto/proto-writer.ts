@@ -1,8 +1,11 @@
-// A protobuf writer over one reusable scratch buffer: fields are written in place, a nested
-// message reserves one byte for its length and moves its body only in the rare case the body
-// reaches 128 bytes. `finish()` copies the written bytes out; nothing else allocates.
+// A protobuf writer over a chunk of memory: fields are written in place, a nested message
+// reserves one byte for its length and moves its body only in the rare case the body reaches
+// 128 bytes. `finish()` copies the written bytes out; nothing else allocates. `finishInPlace()`
+// hands out the message where it was written instead (a view, no copy) and the writer moves
+// on past it; a full chunk is then left to the messages in it (freed with the last of them)
+// for a new one, into which only the message being written moves.
 
-const INITIAL_BYTES = 16 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 const TWO_POW_32 = 4_294_967_296;
 /** Strings this short take under 128 bytes of UTF-8 (3 bytes per UTF-16 unit at most). */
 const SHORT_STRING_UNITS = 42;
@@ -20,19 +23,32 @@ export function varintSize(value: number): number {
 }
 
 export class ProtoWriter {
-  private buf = Buffer.allocUnsafe(INITIAL_BYTES);
+  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** Where the message being written starts: the bytes before it are finished messages'. */
+  private start = 0;
   private pos = 0;
 
-  /** Starts a new message, dropping whatever was written. */
+  /** Starts a new message, dropping whatever was written since the last finish(). */
   reset(): this {
-    this.pos = 0;
+    this.pos = this.start;
     return this;
   }
 
   /** A copy of the bytes written since reset(). */
   finish(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
+    const out = Buffer.allocUnsafe(this.pos - this.start);
+    this.buf.copy(out, 0, this.start, this.pos);
+    this.pos = this.start;
+    return out;
+  }
+
+  /**
+   * The bytes written since reset(), left where they are and never written over. The Buffer
+   * keeps its whole chunk alive: for messages dropped in about the order they were written.
+   */
+  finishInPlace(): Buffer {
+    const out = this.buf.subarray(this.start, this.pos);
+    this.start = this.pos;
     return out;
   }
 
@@ -135,20 +151,29 @@ export class ProtoWriter {
     this.pos += bytes.length;
   }
 
+  /** Bytes already encoded as whole fields, appended as they are. */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   /** Reserves the length of a nested message; pass the result to endMessage() after its fields. */
   beginMessage(): number {
     this.ensure(1);
-    return this.pos++;
+    // Relative to the message's start, which moves when the message moves to a new chunk.
+    return this.pos++ - this.start;
   }
 
-  endMessage(lengthAt: number): void {
-    const length = this.pos - lengthAt - 1;
+  endMessage(begun: number): void {
+    const length = this.pos - this.start - begun - 1;
     if (length < 0x80) {
-      this.buf[lengthAt] = length;
+      this.buf[this.start + begun] = length;
       return;
     }
     const extra = varintSize(length) - 1;
     this.ensure(extra);
+    const lengthAt = this.start + begun;
     this.buf.copyWithin(lengthAt + 1 + extra, lengthAt + 1, this.pos);
     const end = this.pos + extra;
     this.pos = lengthAt;
@@ -175,8 +200,11 @@ export class ProtoWriter {
 
   private ensure(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
+    const written = this.pos - this.start;
+    const chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, 2 * (written + bytes)));
+    this.buf.copy(chunk, 0, this.start, this.pos);
+    this.buf = chunk;
+    this.start = 0;
+    this.pos = written;
   }
 }

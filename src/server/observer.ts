@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { FlowlensError } from '../errors.js';
 import { compileFilterLists } from '../filters/flow-filter.js';
-import { compileSlotPrefilter } from '../filters/slot-prefilter.js';
+import { compileSlotPrefilter, slotPrefilterDecides } from '../filters/slot-prefilter.js';
 import { moduleLogger } from '../log.js';
 import type {
   EventsRequest,
@@ -25,7 +25,11 @@ const NS_PER_MS = 1_000_000;
 
 export interface ObserverOptions {
   store: FlowStoreReader;
-  /** This node's name as flows carry it; used where an event has none of its own. */
+  /**
+   * This node's name as flows carry it (the name the flow builder writes into every flow, which
+   * the slot prefilter and held records' shared responses take as theirs); used where an event
+   * has none of its own.
+   */
   nodeName: string;
   /** Kernel drop reason names, as the flows were built with them (filters on held records). */
   dropReasonNames?: ReadonlyMap<number, string>;
@@ -83,6 +87,9 @@ export function createObserverService(options: ObserverOptions): ObserverService
         ...(request.until === undefined ? {} : { until: request.until }),
         matches,
         prefilter,
+        // Held records are then served from the store's shared responses, their flows never
+        // built; a field mask needs the flow.
+        prefilterDecides: mask === undefined && slotPrefilterDecides(request.whitelist, request.blacklist),
         passStoredLostEvents: (request.whitelist ?? []).length === 0,
       },
       now,
@@ -115,7 +122,7 @@ export function createObserverService(options: ObserverOptions): ObserverService
       if (ended || awaitingDrain) return;
       try {
         for (;;) {
-          const step = reader.next();
+          const step = reader.nextServed();
           if (step === 'wait') return;
           if (step === 'done') {
             call.end();

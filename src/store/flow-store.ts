@@ -3,6 +3,7 @@ import { FlowlensError } from '../errors.js';
 import { RECORD_BYTES } from '../native/records.js';
 import type { Endpoint, Flow, LostEvent, Timestamp } from '../proto/flow.js';
 import { encodeFlow } from '../proto/flow-encoder.js';
+import { flowOfResponse, flowResponseBytes } from '../proto/get-flows-response.js';
 import { FlowRateMeter } from './flow-rate.js';
 
 export const DEFAULT_BUFFER_CAPACITY = 4095;
@@ -13,8 +14,10 @@ export const DEFAULT_BUFFER_CAPACITY = 4095;
 // interface, both endpoints and their DNS names, as shared references: the enrichment index
 // as it was at capture). Its `Flow` is built only when a reader asks for it. L7 flows and
 // lost-event reports are rarer and are held as objects. Each slot also caches the protobuf
-// encoding of its flow, made for the first reader that asks and shared by every later one. A reader whose position was
-// overwritten learns how many events it missed instead of reading newer data in their place.
+// encoding of its flow, made for the first reader that asks and shared by every later one: for
+// an L3/L4 record, the whole GetFlowsResponse (written from the record without building its
+// Flow), for any other flow its flow.Flow message. A reader whose position was overwritten
+// learns how many events it missed instead of reading newer data in their place.
 
 /** What ingest learned about an L3/L4 record, stored beside its bytes. */
 export interface SlotFacts {
@@ -37,6 +40,12 @@ export interface RecordSlot extends Readonly<SlotFacts> {
 
 /** Builds the Hubble flow of a held L3/L4 record. */
 export type SlotFlowBuilder = (slot: RecordSlot) => Flow;
+
+/**
+ * The GetFlowsResponse bytes carrying the flow SlotFlowBuilder builds from the same slot, with
+ * that flow's node_name and time.
+ */
+export type SlotResponseWriter = (slot: RecordSlot) => Buffer;
 
 /** What the ring holds, in arrival order: a flow, or a report of events lost before the ring. */
 export type RingEvent = { flow: Flow } | { lost_events: LostEvent; time?: Timestamp };
@@ -66,6 +75,12 @@ export interface FlowStoreReader {
    * flow and shared by every reader, dropped when the flow's slot is overwritten.
    */
   flowBytes(sequence: number, flow: Flow): Buffer;
+  /**
+   * The GetFlowsResponse carrying the flow of the held L3/L4 record at `sequence` (node_name
+   * the flow's, time the record's): written once and shared by every reader, dropped when the
+   * slot is overwritten. Undefined when `sequence` holds no such record.
+   */
+  recordResponse(sequence: number): Buffer | undefined;
   /** The held L3/L4 record at `sequence` (for filters on its bytes); undefined for any other slot. */
   heldRecord(sequence: number): RecordSlot | undefined;
   /** Called after every published push until the returned function is called. */
@@ -100,8 +115,9 @@ export class FlowStore implements FlowStoreReader {
   private readonly listeners = new Set<PushListener>();
   private readonly rate: FlowRateMeter;
   private build: SlotFlowBuilder | undefined;
+  private respond: SlotResponseWriter | undefined;
 
-  constructor(options: { capacity?: number; now?: () => number; build?: SlotFlowBuilder } = {}) {
+  constructor(options: { capacity?: number; now?: () => number; build?: SlotFlowBuilder; respond?: SlotResponseWriter } = {}) {
     const capacity = options.capacity ?? DEFAULT_BUFFER_CAPACITY;
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new FlowlensError('FL_CONFIG_INVALID', `flow store capacity must be a positive integer, got ${capacity}`);
@@ -121,11 +137,16 @@ export class FlowStore implements FlowStoreReader {
     this.encoded = new Array<Buffer | undefined>(capacity).fill(undefined);
     this.rate = new FlowRateMeter(options.now === undefined ? {} : { now: options.now });
     this.build = options.build;
+    this.respond = options.respond;
   }
 
-  /** The builder of L3/L4 flows (set once the parser stage that owns it exists). */
-  setBuilder(build: SlotFlowBuilder): void {
+  /**
+   * The builder of L3/L4 flows and the writer of their responses (set once the parser stage
+   * that owns them exists). Without a writer, a record's response is framed around its built flow.
+   */
+  setBuilder(build: SlotFlowBuilder, respond?: SlotResponseWriter): void {
     this.build = build;
+    this.respond = respond;
   }
 
   get seen(): number {
@@ -226,7 +247,14 @@ export class FlowStore implements FlowStoreReader {
   flowBytes(sequence: number, flow: Flow): Buffer {
     if (sequence < this.oldestSequence || sequence >= this.written) return encodeFlow(flow);
     const index = sequence % this.capacity;
+    if (this.kinds[index] === SLOT_RECORD) return flowOfResponse(this.responseAt(sequence, index));
     return (this.encoded[index] ??= encodeFlow(flow));
+  }
+
+  recordResponse(sequence: number): Buffer | undefined {
+    if (sequence < this.oldestSequence || sequence >= this.written) return undefined;
+    const index = sequence % this.capacity;
+    return this.kinds[index] === SLOT_RECORD ? this.responseAt(sequence, index) : undefined;
   }
 
   heldRecord(sequence: number): RecordSlot | undefined {
@@ -287,6 +315,20 @@ export class FlowStore implements FlowStoreReader {
     this.encoded[index] = undefined;
     this.written = sequence + 1;
     return sequence;
+  }
+
+  private responseAt(sequence: number, index: number): Buffer {
+    let response = this.encoded[index];
+    if (response === undefined) {
+      if (this.respond !== undefined) {
+        response = this.respond(this.recordSlot(sequence));
+      } else {
+        const flow = this.flowAt(sequence, index);
+        response = flowResponseBytes(encodeFlow(flow), flow.node_name ?? '', flow.time ?? {});
+      }
+      this.encoded[index] = response;
+    }
+    return response;
   }
 
   private flowAt(sequence: number, index: number): Flow {

@@ -3,6 +3,7 @@ import * as layout from '../../src/native/records.js';
 import type { NativeRecord } from '../../src/native/records.js';
 import { FlowBuilder } from '../../src/parser/flow-builder.js';
 import { RecordIngest, type EndpointLookup, type NameLookup } from '../../src/parser/record-ingest.js';
+import { SlotFlowEncoder } from '../../src/parser/slot-flow-encoder.js';
 import type { Flow } from '../../src/proto/flow.js';
 import { FlowStore } from '../../src/store/flow-store.js';
 
@@ -77,7 +78,12 @@ export class RecordFlows {
 
   constructor(options: RecordFlowsOptions) {
     const builder = new FlowBuilder({ nodeName: options.nodeName, dropReasonNames: options.dropReasonNames });
-    this.store = new FlowStore({ capacity: options.capacity ?? 4096, build: (slot) => builder.build(slot) });
+    const encoder = new SlotFlowEncoder({ nodeName: options.nodeName, dropReasonNames: options.dropReasonNames });
+    this.store = new FlowStore({
+      capacity: options.capacity ?? 4096,
+      build: (slot) => builder.build(slot),
+      respond: (slot) => encoder.encodeResponse(slot),
+    });
     this.ingest = new RecordIngest({
       store: this.store,
       builder,

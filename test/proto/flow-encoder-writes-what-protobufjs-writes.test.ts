@@ -4,7 +4,7 @@ import type { LostEvent, Timestamp } from '../../src/proto/flow.js';
 import { LOST_EVENT_SOURCES } from '../../src/proto/flow.js';
 import { encodeFlow } from '../../src/proto/flow-encoder.js';
 import { messageCodec, protoRoot } from '../../src/proto/load.js';
-import { flowResponseBytes, lostEventsResponseBytes } from '../../src/server/flow-response.js';
+import { flowResponseBytes, lostEventsResponseBytes } from '../../src/proto/get-flows-response.js';
 import { makeFlow } from '../helpers/flows.js';
 import { flowArbitrary } from './flow-arbitrary.js';
 
