@@ -6,6 +6,7 @@ import { FlowReader } from '../store/flow-reader.js';
 import type { FlowStoreReader } from '../store/flow-store.js';
 import type { FlowLogOptions } from './flow-log-options.js';
 import type { FlowLogMetrics, FlowLogState } from './flow-log-metrics.js';
+import { LineQueue } from './line-queue.js';
 import { writeGetFlowsResponse } from './protojson-writer.js';
 import { MEGABYTE, RotatingFile } from './rotating-file.js';
 
@@ -36,10 +37,8 @@ export class FlowLogExporter {
   private readonly mask: ReturnType<typeof compileFieldMask>;
   private readonly file: RotatingFile;
   private readonly failures = new ThrottledLogger(log, FAILURE_LOG_INTERVAL_MS);
-  private readonly queueLimit: number;
+  private readonly queue: LineQueue;
   private readonly now: () => number;
-  private pending: Buffer[] = [];
-  private queuedBytes = 0;
   private writing: Promise<void> | undefined;
   private scheduled: NodeJS.Immediate | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -53,7 +52,7 @@ export class FlowLogExporter {
     private readonly deps: FlowLogExporterDeps,
   ) {
     this.now = deps.now ?? Date.now;
-    this.queueLimit = deps.queueLimitBytes ?? DEFAULT_QUEUE_LIMIT_BYTES;
+    this.queue = new LineQueue(deps.queueLimitBytes ?? DEFAULT_QUEUE_LIMIT_BYTES);
     const matches = compileFilterLists(options.allowList, options.denyList);
     this.mask = compileFieldMask(options.fieldMask);
     this.reader = new FlowReader(deps.store, { number: 0, first: false, follow: true, matches, passStoredLostEvents: options.allowList.length === 0 }, this.now);
@@ -75,7 +74,7 @@ export class FlowLogExporter {
   }
 
   state(): FlowLogState {
-    return { name: this.name, active: this.active(), queuedBytes: this.queuedBytes };
+    return { name: this.name, active: this.active(), queuedBytes: this.queue.queuedBytes };
   }
 
   /** Follows the store from its next flow on; the file is first touched once `after` settles (a log it replaces has closed the same file). */
@@ -115,11 +114,12 @@ export class FlowLogExporter {
     this.scheduled = undefined;
     if (this.stopped || !this.active()) return;
     let dropped = 0;
+    let queued = 0;
     for (;;) {
       const step = this.reader.next();
       if (step === 'wait' || step === 'done') break;
       // A full queue stays full for a while: do not format lines that would be dropped.
-      if (this.queuedBytes >= this.queueLimit) {
+      if (this.queue.full) {
         dropped += 1;
         continue;
       }
@@ -132,34 +132,25 @@ export class FlowLogExporter {
         if (step.lost_events.source === 'HUBBLE_RING_BUFFER') this.deps.metrics.countMissed(this.name, step.lost_events.num_events_lost ?? 0);
         text = writeGetFlowsResponse({ lost_events: step.lost_events, node_name: this.deps.nodeName, time: step.time });
       }
-      // Bytes at once: a queued string built piece by piece would keep every piece alive.
-      const line = Buffer.from(`${text}\n`);
-      if (this.queuedBytes + line.length > this.queueLimit) {
-        dropped += 1;
-        continue;
-      }
-      this.pending.push(line);
-      this.queuedBytes += line.length;
+      if (this.queue.push(text)) queued += 1;
+      else dropped += 1;
     }
     this.deps.metrics.countLines(this.name, 'dropped', dropped);
-    if (this.pending.length > 0) this.writing ??= this.drain();
+    if (queued > 0) this.writing ??= this.drain();
   }
 
   private async drain(): Promise<void> {
     await this.ready;
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      const bytes = batch.reduce((sum, line) => sum + line.length, 0);
+    for (let lines = this.queue.take(); lines !== undefined; lines = this.queue.take()) {
       try {
-        const { written, tooLong } = await this.file.write(batch);
+        const { written, tooLong } = await this.file.write(lines);
         this.deps.metrics.countLines(this.name, 'written', written);
         this.deps.metrics.countLines(this.name, 'failed', tooLong);
       } catch (err) {
-        this.deps.metrics.countLines(this.name, 'failed', batch.length);
+        this.deps.metrics.countLines(this.name, 'failed', lines.ends.length);
         this.failures.warn({ log: this.name, filePath: this.options.filePath, err }, 'flow log write failed; its lines are dropped');
       }
-      this.queuedBytes -= bytes;
+      this.queue.release(lines);
       this.deps.metrics.countRotations(this.name, this.file.rotations - this.reportedRotations);
       this.reportedRotations = this.file.rotations;
     }

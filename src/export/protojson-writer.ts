@@ -48,17 +48,26 @@ function doubleText(value: number): string {
   return String(value);
 }
 
-function pad(value: number, width: number): string {
-  return String(value).padStart(width, '0');
+/** `value` (below 10^digits) with leading zeros to `digits` digits, after a dot. */
+function fraction(value: number, digits: number): string {
+  const text = String(value);
+  return `.${'00000000'.slice(0, digits - text.length)}${text}`;
 }
 
 let cachedSeconds = Number.NaN;
 let cachedPrefix = '';
+let lastSeconds = Number.NaN;
+let lastNanos = Number.NaN;
+let lastText = '';
 
-/** google.protobuf.Timestamp as RFC 3339 in UTC; the date part is cached per second, as flows come in bursts. */
+/**
+ * google.protobuf.Timestamp as RFC 3339 in UTC. The date part is cached per second, as flows
+ * come in bursts, and the last text whole: a line writes the flow's time twice.
+ */
 export function timestampText(value: { seconds?: unknown; nanos?: number }): string {
   const seconds = Number(value.seconds ?? 0);
   const nanos = value.nanos ?? 0;
+  if (seconds === lastSeconds && nanos === lastNanos) return lastText;
   if (!Number.isInteger(seconds) || seconds < MIN_SECONDS || seconds > MAX_SECONDS || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {
     throw new ProtoJsonWriteError(`timestamp out of range: seconds ${String(value.seconds)}, nanos ${String(value.nanos)}`);
   }
@@ -66,10 +75,15 @@ export function timestampText(value: { seconds?: unknown; nanos?: number }): str
     cachedPrefix = new Date(seconds * 1000).toISOString().slice(0, 19);
     cachedSeconds = seconds;
   }
-  if (nanos === 0) return `"${cachedPrefix}Z"`;
-  if (nanos % 1_000_000 === 0) return `"${cachedPrefix}.${pad(nanos / 1_000_000, 3)}Z"`;
-  if (nanos % 1_000 === 0) return `"${cachedPrefix}.${pad(nanos / 1_000, 6)}Z"`;
-  return `"${cachedPrefix}.${pad(nanos, 9)}Z"`;
+  let text: string;
+  if (nanos === 0) text = `"${cachedPrefix}Z"`;
+  else if (nanos % 1_000_000 === 0) text = `"${cachedPrefix}${fraction(nanos / 1_000_000, 3)}Z"`;
+  else if (nanos % 1_000 === 0) text = `"${cachedPrefix}${fraction(nanos / 1_000, 6)}Z"`;
+  else text = `"${cachedPrefix}${fraction(nanos, 9)}Z"`;
+  lastSeconds = seconds;
+  lastNanos = nanos;
+  lastText = text;
+  return text;
 }
 
 interface ScalarCodec {
@@ -91,10 +105,11 @@ function scalarCodec(field: protobuf.Field): ScalarCodec {
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Enum) {
     const values = resolved.values;
-    const names = resolved.valuesById;
+    const byNumber = new Map(Object.entries(resolved.valuesById).map(([id, name]) => [Number(id), jsonString(name)]));
+    const byName = new Map(Object.keys(values).map((name) => [name, jsonString(name)]));
     return {
       isDefault: (v) => v === 0 || values[v as string] === 0,
-      encode: (v) => (typeof v === 'number' ? (names[v] !== undefined ? `"${names[v]}"` : String(v)) : jsonString(v as string)),
+      encode: (v) => (typeof v === 'number' ? (byNumber.get(v) ?? String(v)) : (byName.get(v as string) ?? jsonString(v as string))),
     };
   }
   throw new ProtoJsonWriteError(`field ${field.fullName} has type ${type}, which the writer does not know`);
@@ -123,44 +138,97 @@ function mapWriter(field: protobuf.Field, key: string, element: JsonEncoder): Fi
   };
 }
 
+/** Whether `value` and every object and array it holds are frozen: its text can never change. */
+function deeplyFrozen(value: object): boolean {
+  if (!Object.isFrozen(value)) return false;
+  for (const item of Object.values(value)) if (typeof item === 'object' && item !== null && !deeplyFrozen(item)) return false;
+  return true;
+}
+
+/** `text` made one flat string in place (V8 flattens a string built by concatenation when a character is read). */
+function flattened(text: string): string {
+  text.charCodeAt(0);
+  return text;
+}
+
+const frozenTexts = new Map<string, WeakMap<object, string>>();
+
+/**
+ * Frozen messages are the shared ones (the enrichment index's endpoints, the parser's TCP
+ * flags): the text of one is made once, flat, and kept while it lives.
+ */
+function frozenTextOf(type: protobuf.Type, encode: () => JsonEncoder): JsonEncoder {
+  let texts = frozenTexts.get(type.fullName);
+  if (texts === undefined) frozenTexts.set(type.fullName, (texts = new WeakMap()));
+  const cache = texts;
+  return (v) => {
+    let text = cache.get(v as object);
+    if (text === undefined) {
+      text = flattened(encode()(v));
+      if (deeplyFrozen(v as object)) cache.set(v as object, text);
+    }
+    return text;
+  };
+}
+
 // Each message type gets one generated function that tests and writes its fields in order
 // (what protobufjs does for the binary codec): several times faster than a closure per field.
+// Strings, integers and bools are tested and written inline. `f` tells whether a field is
+// already written, so each key is one constant with or without its leading comma (every
+// piece joined is one more for the line's final copy to visit).
 function buildMessageEncoder(type: protobuf.Type): JsonEncoder {
   if (type.fullName === '.google.protobuf.Timestamp') return (v) => timestampText(v as { seconds?: unknown; nanos?: number });
   if (WRAPPERS.has(type.fullName)) return wrapperEncoder(type);
   const encoders: JsonEncoder[] = [];
+  const frozen: JsonEncoder[] = [];
   const defaults: ((value: unknown) => boolean)[] = [];
   const maps: FieldWriter[] = [];
-  const body: string[] = ["let o = '{', s = '', v, p;"];
+  const body: string[] = ["let o = '{', f = false, v, p;"];
   for (const field of type.fieldsArray) {
     field.resolve();
-    const key = JSON.stringify(`"${field.name}":`);
+    const bare = `"${field.name}":`;
+    const key = (after = '') => `(f ? ${JSON.stringify(`,${bare}${after}`)} : ${JSON.stringify(bare + after)})`;
     const access = `m[${JSON.stringify(field.name)}]`;
     const resolved = field.resolvedType;
-    let nested: JsonEncoder | undefined;
-    // Resolved on first use, so a type that contains itself does not recurse while being built.
-    const element: JsonEncoder = resolved instanceof protobuf.Type ? (v) => (nested ??= encoderFor(resolved))(v) : scalarCodec(field).encode;
-    const e = encoders.push(element) - 1;
+    const e = encoders.length;
+    if (resolved instanceof protobuf.Type) {
+      // Resolved on first use (then called directly), so a type that contains itself does not recurse while being built.
+      encoders.push((v) => (encoders[e] = encoderFor(resolved))(v));
+      frozen[e] = frozenTextOf(resolved, () => encoders[e]!);
+    } else {
+      encoders.push(scalarCodec(field).encode);
+    }
     if (field.map) {
-      const w = maps.push(mapWriter(field, JSON.parse(key) as string, element)) - 1;
-      body.push(`p = M[${w}](m); if (p !== undefined) { o += s + p; s = ','; }`);
+      const w = maps.push(mapWriter(field, bare, (v) => encoders[e]!(v))) - 1;
+      body.push(`p = M[${w}](m); if (p !== undefined) { o += (f ? ',' + p : p); f = true; }`);
     } else if (field.repeated) {
-      body.push(`v = ${access}; if (v != null && v.length > 0) { o += s + ${key} + '['; for (let i = 0; i < v.length; i++) o += (i === 0 ? '' : ',') + E[${e}](v[i]); o += ']'; s = ','; }`);
-    } else if (resolved instanceof protobuf.Type || field.partOf !== null) {
-      // Messages and oneof members have presence: written when set, whatever they hold.
-      body.push(`v = ${access}; if (v != null) { o += s + ${key} + E[${e}](v); s = ','; }`);
+      body.push(`v = ${access}; if (v != null && v.length > 0) { o += ${key('[')} + E[${e}](v[0]); for (let i = 1; i < v.length; i++) o += ',' + E[${e}](v[i]); o += ']'; f = true; }`);
+    } else if (resolved instanceof protobuf.Type) {
+      // Messages have presence: written when set, whatever they hold.
+      body.push(`v = ${access}; if (v != null) { o += ${key()} + (Object.isFrozen(v) ? F[${e}](v) : E[${e}](v)); f = true; }`);
+    } else if (field.partOf !== null) {
+      body.push(`v = ${access}; if (v != null) { o += ${key()} + E[${e}](v); f = true; }`);
+    } else if (field.type === 'string') {
+      body.push(`v = ${access}; if (v != null && v !== '') { o += (typeof v === 'string' && !X.test(v) ? ${key('"')} + v + '"' : ${key()} + J(v)); f = true; }`);
+    } else if (INT_TYPES.has(field.type)) {
+      body.push(`v = ${access}; if (v != null && v !== 0) { o += ${key()} + String(v); f = true; }`);
+    } else if (field.type === 'bool') {
+      body.push(`v = ${access}; if (v != null && v !== false) { o += ${key()} + (v ? 'true' : 'false'); f = true; }`);
     } else {
       const d = defaults.push(scalarCodec(field).isDefault) - 1;
-      body.push(`v = ${access}; if (v != null && !D[${d}](v)) { o += s + ${key} + E[${e}](v); s = ','; }`);
+      body.push(`v = ${access}; if (v != null && !D[${d}](v)) { o += ${key()} + E[${e}](v); f = true; }`);
     }
   }
   body.push("return o + '}';");
-  const make = new Function('E', 'D', 'M', `return function encode(m) { ${body.join('\n')} };`) as (
+  const make = new Function('E', 'F', 'D', 'M', 'J', 'X', `return function encode(m) { ${body.join('\n')} };`) as (
     e: JsonEncoder[],
+    f: JsonEncoder[],
     d: ((value: unknown) => boolean)[],
     m: FieldWriter[],
+    j: (text: string) => string,
+    x: RegExp,
   ) => JsonEncoder;
-  return make(encoders, defaults, maps);
+  return make(encoders, frozen, defaults, maps, jsonString, NEEDS_ESCAPING);
 }
 
 /** The encoder of a message type, built once per type. */

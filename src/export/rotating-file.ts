@@ -21,6 +21,12 @@ export interface RotatingFileOptions {
   now?: () => Date;
 }
 
+/** Lines of text packed back to back, each ending in a newline: line i ends at `ends[i]` in `bytes`. */
+export interface PackedLines {
+  readonly bytes: Uint8Array;
+  readonly ends: readonly number[];
+}
+
 export interface WriteOutcome {
   written: number;
   /** Lines longer than the maximum file size, which no file can take. */
@@ -64,34 +70,39 @@ export class RotatingFile {
     return this.rotationCount;
   }
 
-  /** Appends lines (each ending in a newline), rotating before any line that would not fit. Not re-entrant: await each call. */
-  async write(lines: readonly Uint8Array[]): Promise<WriteOutcome> {
+  /** Appends lines, rotating before any line that would not fit. Not re-entrant: await each call. */
+  async write(lines: PackedLines): Promise<WriteOutcome> {
+    const { bytes, ends } = lines;
     const max = this.options.maxSizeBytes;
     let written = 0;
     let tooLong = 0;
-    let chunk: Uint8Array[] = [];
-    let chunkBytes = 0;
+    // The lines from `from` to `at` are the next to go to the file, in one write.
+    let from = 0;
+    let at = 0;
+    let count = 0;
     const flush = async (): Promise<void> => {
-      if (chunk.length === 0) return;
-      await this.handle!.writeFile(Buffer.concat(chunk, chunkBytes));
-      this.size += chunkBytes;
-      written += chunk.length;
-      chunk = [];
-      chunkBytes = 0;
+      if (count === 0) return;
+      await this.handle!.writeFile(bytes.subarray(from, at));
+      this.size += at - from;
+      written += count;
+      count = 0;
     };
-    for (const line of lines) {
-      const bytes = line.length;
-      if (bytes > max) {
+    for (const end of ends) {
+      const size = end - at;
+      if (size > max) {
+        await flush();
         tooLong += 1;
+        from = at = end;
         continue;
       }
-      if (this.handle === undefined) await this.openExistingOrNew(bytes);
-      if (this.size + chunkBytes + bytes > max) {
+      if (this.handle === undefined) await this.openExistingOrNew(size);
+      if (this.size + (at - from) + size > max) {
         await flush();
-        if (this.size + bytes > max) await this.rotate();
+        from = at;
+        if (this.size + size > max) await this.rotate();
       }
-      chunk.push(line);
-      chunkBytes += bytes;
+      at = end;
+      count += 1;
     }
     await flush();
     return { written, tooLong };

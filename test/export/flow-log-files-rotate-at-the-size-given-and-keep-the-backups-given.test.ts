@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MEGABYTE, RotatingFile } from '../../src/export/rotating-file.js';
+import { MEGABYTE, RotatingFile, type PackedLines } from '../../src/export/rotating-file.js';
 
 // Real files in a temporary directory: sizes, names and contents as lumberjack leaves them.
 
@@ -12,6 +12,12 @@ const LUMBERJACK_BACKUP = /^flows-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}\.lo
 function lines(count: number, from = 0): Buffer[] {
   // Every line the same length, so file sizes can be checked in whole lines.
   return Array.from({ length: count }, (_, i) => Buffer.from(`${JSON.stringify({ n: from + i, pad: 'x'.repeat(990 - String(from + i).length) })}\n`));
+}
+
+/** Lines as the flow log's queue hands them to the file: back to back, with where each ends. */
+function packed(lines: readonly Buffer[]): PackedLines {
+  let end = 0;
+  return { bytes: Buffer.concat(lines), ends: lines.map((line) => (end += line.length)) };
 }
 
 let dir: string;
@@ -33,7 +39,7 @@ describe('a rotating flow-log file', () => {
     let clock = Date.UTC(2026, 11, 2, 5, 0, 0);
     const file = new RotatingFile({ path, maxSizeBytes: MEGABYTE, maxBackups: 2, compress: false, now: () => new Date((clock += 1000)) });
     const all = lines(5000);
-    for (let i = 0; i < all.length; i += 700) expect(await file.write(all.slice(i, i + 700))).toEqual({ written: Math.min(700, all.length - i), tooLong: 0 });
+    for (let i = 0; i < all.length; i += 700) expect(await file.write(packed(all.slice(i, i + 700)))).toEqual({ written: Math.min(700, all.length - i), tooLong: 0 });
     await file.close();
 
     const lineBytes = all[0]!.length;
@@ -58,7 +64,7 @@ describe('a rotating flow-log file', () => {
   it('gzips the backups it keeps when asked to', async () => {
     const path = join(dir, 'flows.log');
     const file = new RotatingFile({ path, maxSizeBytes: MEGABYTE, maxBackups: 3, compress: true });
-    await file.write(lines(3000));
+    await file.write(packed(lines(3000)));
     await file.close();
     const backups = readdirSync(dir).filter((n) => n !== 'flows.log').sort();
     expect(backups).toHaveLength(2);
@@ -71,14 +77,14 @@ describe('a rotating flow-log file', () => {
     const path = join(dir, 'flows.log');
     writeFileSync(path, Buffer.concat(lines(10, 100)));
     const first = new RotatingFile({ path, maxSizeBytes: MEGABYTE, maxBackups: 1, compress: false });
-    expect(await first.write([...lines(2, 200), Buffer.from(`${'y'.repeat(MEGABYTE)}\n`)])).toEqual({ written: 2, tooLong: 1 });
+    expect(await first.write(packed([...lines(2, 200), Buffer.from(`${'y'.repeat(MEGABYTE)}\n`), ...lines(1, 202)]))).toEqual({ written: 3, tooLong: 1 });
     await first.close();
-    expect(numbersIn(readFileSync(path, 'utf8'))).toEqual([...Array.from({ length: 10 }, (_, i) => 100 + i), 200, 201]);
+    expect(numbersIn(readFileSync(path, 'utf8'))).toEqual([...Array.from({ length: 10 }, (_, i) => 100 + i), 200, 201, 202]);
     expect(readdirSync(dir)).toEqual(['flows.log']);
 
     writeFileSync(path, 'z'.repeat(MEGABYTE - 10) + '\n');
     const second = new RotatingFile({ path, maxSizeBytes: MEGABYTE, maxBackups: 1, compress: false });
-    await second.write(lines(1, 300));
+    await second.write(packed(lines(1, 300)));
     await second.close();
     expect(numbersIn(readFileSync(path, 'utf8'))).toEqual([300]);
     expect(readdirSync(dir).filter((n) => n !== 'flows.log')).toHaveLength(1);
