@@ -9,8 +9,6 @@ import { protoJsonByProtobufjs } from './protojson-by-protobufjs.js';
 // timestamp kept); over generated responses, every field of every type, its bytes must be
 // those of protobufjs's conversion and the proto3 JSON mapping.
 
-const RESPONSE = protoRoot.lookupType('observer.GetFlowsResponse');
-
 const text = fc.oneof(
   fc.constantFrom('', 'default/node-a', 'k8s:app=client', '<a href="x">&amp;</a>', 'tab\there', 'line\u2028sep', '\ud800 lone', 'é✓😀'),
   fc.string({ maxLength: 20 }),

@@ -64,7 +64,7 @@ const l3l4Filter: fc.Arbitrary<FlowFilter> = fc.oneof(
   fc.record({ verdict: someOf('FORWARDED' as const, 'DROPPED' as const) }),
   fc.record({ reply: someOf(true, false) }),
   fc.record({ traffic_direction: someOf('INGRESS' as const, 'EGRESS' as const) }),
-  fc.record({ destination_port: someOf('80', '443', '53'), interface: fc.constant([{ name: 'lxc-web' }]) }, { requiredKeys: ['destination_port'] }),
+  fc.record({ destination_port: someOf('80', '443', '53'), interface: fc.constant([{ name: 'lxc-web' }]).map((list) => [...list]) }, { requiredKeys: ['destination_port'] }),
 );
 const timestamp: fc.Arbitrary<Timestamp> = fc.record({ seconds: fc.integer({ min: START_SECONDS - 1, max: START_SECONDS + 25 }), nanos: fc.constantFrom(0, 250_000_000, 500_000_000, 999_999_999) });
 const request = fc.record(
