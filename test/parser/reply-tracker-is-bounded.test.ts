@@ -67,7 +67,7 @@ class ReferenceTracker {
   }
 }
 
-const ADDRESSES = { 4: ['198.18.0.1', '198.18.0.2', '10.0.0.1'], 6: ['fd00::1', 'fd00::2', 'fd00:1::1', '::ffff:c612:1', 'c612:1::'] } as const;
+const ADDRESSES = { 4: ['198.18.0.1', '198.18.0.2', '198.18.0.1'], 6: ['fd00::1', 'fd00::2', 'fd00:1::1', '::ffff:c612:1', 'c612:1::'] } as const;
 
 describe('reply tracker answers', () => {
   it('as the rules say, in both families and both directions of every connection', () => {
