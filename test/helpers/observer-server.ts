@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { GetFlowsRequest, GetFlowsResponse } from '../../src/proto/observer.js';
-import { hubbleProtos, observerService } from '../../src/proto/load.js';
+import { hubbleProtos, messageCodec, observerService } from '../../src/proto/load.js';
 import { createObserverService, type ObserverOptions, type ObserverService } from '../../src/server/observer.js';
 import { writeWindowInterceptor } from '../../src/server/write-window.js';
 import { FlowStore } from '../../src/store/flow-store.js';
@@ -98,4 +98,23 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+const getFlowsRequestCodec = messageCodec<object>('observer.GetFlowsRequest');
+
+/** Every GetFlows response of one request as the bytes on the wire, left undecoded. */
+export function getFlowsBytes(client: grpc.Client, request: GetFlowsRequest): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const messages: Buffer[] = [];
+    const call = client.makeServerStreamRequest(
+      '/observer.Observer/GetFlows',
+      (value: GetFlowsRequest) => getFlowsRequestCodec.serialize(value),
+      (bytes: Buffer) => bytes,
+      request,
+      { deadline: Date.now() + DEADLINE_MS },
+    );
+    call.on('data', (bytes: Buffer) => messages.push(bytes));
+    call.on('error', reject);
+    call.on('end', () => resolve(messages));
+  });
 }

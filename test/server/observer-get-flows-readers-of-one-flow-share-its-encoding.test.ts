@@ -1,33 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GetFlowsRequest } from '../../src/proto/observer.js';
 import { hubbleProtos, messageCodec, protoRoot } from '../../src/proto/load.js';
 import { makeFlow, TEST_NODE_NAME } from '../helpers/flows.js';
-import { startObserver, type ObserverHarness } from '../helpers/observer-server.js';
+import { getFlowsBytes, startObserver, type ObserverHarness } from '../helpers/observer-server.js';
 
 // GetFlows responses as the bytes on the wire: clients here keep each message undecoded.
 
-const GET_FLOWS = '/observer.Observer/GetFlows';
-const DEADLINE_MS = 10_000;
 const FLOW = protoRoot.lookupType('flow.Flow');
 const responseCodec = messageCodec<object>('observer.GetFlowsResponse');
-const requestCodec = messageCodec<object>('observer.GetFlowsRequest');
-
-function rawGetFlows(client: grpc.Client, request: GetFlowsRequest): Promise<Buffer[]> {
-  return new Promise((resolve, reject) => {
-    const messages: Buffer[] = [];
-    const call = client.makeServerStreamRequest(
-      GET_FLOWS,
-      (value: GetFlowsRequest) => requestCodec.serialize(value),
-      (bytes: Buffer) => bytes,
-      request,
-      { deadline: Date.now() + DEADLINE_MS },
-    );
-    call.on('data', (bytes: Buffer) => messages.push(bytes));
-    call.on('error', reject);
-    call.on('end', () => resolve(messages));
-  });
-}
 
 describe('readers of one stored flow share its encoding', () => {
   let h: ObserverHarness;
@@ -56,7 +36,7 @@ describe('readers of one stored flow share its encoding', () => {
   });
 
   it('two readers get byte-identical responses, the ones proto-loader would have written', async () => {
-    const [a, b] = await Promise.all([rawGetFlows(newClient(), { first: true }), rawGetFlows(newClient(), { first: true })]);
+    const [a, b] = await Promise.all([getFlowsBytes(newClient(), { first: true }), getFlowsBytes(newClient(), { first: true })]);
     const expected = flows.map((flow) => responseCodec.serialize({ flow, node_name: TEST_NODE_NAME, time: flow.time }));
     expect(a.map((m) => m.toString('hex'))).toEqual(expected.map((m) => m.toString('hex')));
     expect(b.map((m) => m.toString('hex'))).toEqual(expected.map((m) => m.toString('hex')));
@@ -78,7 +58,7 @@ describe('readers of one stored flow share its encoding', () => {
 
   it('a field-masked response is the masked flow as proto-loader would have written it, made for that reader', async () => {
     const paths = ['time', 'verdict', 'source.namespace', 'l4.TCP.destination_port', 'l7.dns.query'];
-    const masked = await rawGetFlows(newClient(), { first: true, field_mask: { paths } });
+    const masked = await getFlowsBytes(newClient(), { first: true, field_mask: { paths } });
     const expected = flows.map((flow) =>
       responseCodec.serialize({
         flow: {
@@ -93,7 +73,7 @@ describe('readers of one stored flow share its encoding', () => {
       }),
     );
     expect(masked.map((m) => m.toString('hex'))).toEqual(expected.map((m) => m.toString('hex')));
-    const whole = await rawGetFlows(newClient(), { first: true });
+    const whole = await getFlowsBytes(newClient(), { first: true });
     expect(whole[0]!.length).toBeGreaterThan(masked[0]!.length);
   });
 });

@@ -1,13 +1,11 @@
-import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FlowBuilder } from '../../src/parser/flow-builder.js';
 import { RecordIngest } from '../../src/parser/record-ingest.js';
 import { SlotFlowEncoder } from '../../src/parser/slot-flow-encoder.js';
 import type { Endpoint, Flow } from '../../src/proto/flow.js';
-import type { GetFlowsRequest } from '../../src/proto/observer.js';
 import { messageCodec } from '../../src/proto/load.js';
 import { makeFlow, TEST_NODE_NAME } from '../helpers/flows.js';
-import { startObserver, type ObserverHarness } from '../helpers/observer-server.js';
+import { getFlowsBytes, startObserver, type ObserverHarness } from '../helpers/observer-server.js';
 import { encodeRecord } from '../helpers/record-flows.js';
 import { interfaces, record, TEST_TIME_NS } from '../helpers/records.js';
 
@@ -15,30 +13,11 @@ import { interfaces, record, TEST_TIME_NS } from '../helpers/records.js';
 // whatever the request (filters decided on the records or not, a field mask, since/until), each
 // response must be the bytes proto-loader writes for the flow built from the same record.
 
-const GET_FLOWS = '/observer.Observer/GetFlows';
-const DEADLINE_MS = 10_000;
 const responseCodec = messageCodec<object>('observer.GetFlowsResponse');
-const requestCodec = messageCodec<object>('observer.GetFlowsRequest');
 const SECOND_NS = 1_000_000_000n;
 const START_SECONDS = Number(TEST_TIME_NS / SECOND_NS);
 const POD: Endpoint = Object.freeze({ namespace: 'shop', pod_name: 'cart-1', identity: 4242, labels: Object.freeze(['k8s:app=cart']) as string[] });
 const WORLD: Endpoint = Object.freeze({ identity: 2, labels: Object.freeze(['reserved:world']) as string[] });
-
-function rawGetFlows(client: grpc.Client, request: GetFlowsRequest): Promise<Buffer[]> {
-  return new Promise((resolve, reject) => {
-    const messages: Buffer[] = [];
-    const call = client.makeServerStreamRequest(
-      GET_FLOWS,
-      (value: GetFlowsRequest) => requestCodec.serialize(value),
-      (bytes: Buffer) => bytes,
-      request,
-      { deadline: Date.now() + DEADLINE_MS },
-    );
-    call.on('data', (bytes: Buffer) => messages.push(bytes));
-    call.on('error', reject);
-    call.on('end', () => resolve(messages));
-  });
-}
 
 describe('the observer serving held records', () => {
   let h: ObserverHarness;
@@ -93,12 +72,12 @@ describe('the observer serving held records', () => {
   const hex = (messages: Buffer[]): string[] => messages.map((message) => message.toString('hex'));
 
   it('sends every held flow as proto-loader writes it, building no record when the filters are decided on records', async () => {
-    expect(hex(await rawGetFlows(h.client, { first: true }))).toEqual(expected(held));
-    expect(hex(await rawGetFlows(h.client, { number: 2 }))).toEqual(expected(held.slice(-2)));
-    const tcp = await rawGetFlows(h.client, { first: true, whitelist: [{ protocol: ['tcp'] }], blacklist: [{ verdict: ['DROPPED'] }] });
+    expect(hex(await getFlowsBytes(h.client, { first: true }))).toEqual(expected(held));
+    expect(hex(await getFlowsBytes(h.client, { number: 2 }))).toEqual(expected(held.slice(-2)));
+    const tcp = await getFlowsBytes(h.client, { first: true, whitelist: [{ protocol: ['tcp'] }], blacklist: [{ verdict: ['DROPPED'] }] });
     expect(hex(tcp)).toEqual(expected(held.filter((flow) => flow.l4?.TCP !== undefined && flow.verdict !== 'DROPPED')));
     // From the second record to the fourth exactly, with the L7 flow between them.
-    const window = await rawGetFlows(h.client, { since: { seconds: START_SECONDS + 1, nanos: 0 }, until: { seconds: START_SECONDS + 3, nanos: 123_456_789 } });
+    const window = await getFlowsBytes(h.client, { since: { seconds: START_SECONDS + 1, nanos: 0 }, until: { seconds: START_SECONDS + 3, nanos: 123_456_789 } });
     const ns = (flow: Flow): bigint => BigInt(flow.time!.seconds!) * SECOND_NS + BigInt(flow.time!.nanos!);
     const inWindow = (flow: Flow): boolean => ns(flow) >= (TEST_TIME_NS / SECOND_NS + 1n) * SECOND_NS && ns(flow) <= TEST_TIME_NS + 3n * SECOND_NS;
     expect(window.length).toBe(4);
@@ -107,13 +86,13 @@ describe('the observer serving held records', () => {
   });
 
   it('sends the same bytes when a filter needs the built flow', async () => {
-    const messages = await rawGetFlows(h.client, { first: true, whitelist: [{ source_pod: ['shop/'] }] });
+    const messages = await getFlowsBytes(h.client, { first: true, whitelist: [{ source_pod: ['shop/'] }] });
     expect(hex(messages)).toEqual(expected(held.filter((flow) => flow.source?.namespace === 'shop')));
     expect(builds).toBeGreaterThan(0);
   });
 
   it('sends a field-masked flow built and trimmed for the request', async () => {
-    const messages = await rawGetFlows(h.client, { first: true, field_mask: { paths: ['verdict', 'IP.source'] } });
+    const messages = await getFlowsBytes(h.client, { first: true, field_mask: { paths: ['verdict', 'IP.source'] } });
     const masked = held.map((flow) => ({ flow: { verdict: flow.verdict, IP: { source: flow.IP?.source } }, node_name: flow.node_name, time: flow.time }));
     expect(hex(messages)).toEqual(masked.map((response) => responseCodec.serialize(response).toString('hex')));
   });
