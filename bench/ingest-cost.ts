@@ -3,19 +3,18 @@
 // list, so the metric set's own cost shows; and what a flow log adds (./flow-log-export.ts).
 import { createFlowPipeline } from '../src/flow-pipeline.js';
 import { AgentMetrics } from '../src/metrics/registry.js';
-import type { Endpoint } from '../src/proto/flow.js';
 import { SeenNamespaces } from '../src/server/seen-namespaces.js';
 import { FlowStore } from '../src/store/flow-store.js';
 import { measureFlowLogCost, type FlowLogCost } from './flow-log-export.js';
-import { syntheticRecords } from './synthetic-records.js';
+import { median } from './median.js';
+import { cpuNanos } from './process-stats.js';
+import { SYNTHETIC_ENDPOINT, SYNTHETIC_INTERFACES, syntheticRecords } from './synthetic-records.js';
 
 const BATCH_RECORDS = 1000;
 // Each figure is the median of this many runs, with and without metrics taking turns, so a
 // busy moment of the machine (or the JIT still settling in the first run) moves neither much.
 const RUNS = 5;
 const STORE_CAPACITY = 65_535;
-const POD: Endpoint = Object.freeze({ namespace: 'shop', pod_name: 'web-1', labels: ['k8s:app=web'], identity: 300, workloads: [{ name: 'web', kind: 'Deployment' }] });
-const IFACES = [1, 2, 3, 4].map((index) => ({ index, name: `lxc${index}`, role: index === 1 ? ('network' as const) : ('endpoint' as const) }));
 
 export interface IngestCostRun {
   /** Records of each run (each figure is the median of RUNS runs). */
@@ -28,15 +27,6 @@ export interface IngestCostRun {
   flowLog: FlowLogCost;
 }
 
-function cpuNanos(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) * 1000;
-}
-
-function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[values.length >> 1]!;
-}
-
 function ingestNanosPerRecord(records: number, withMetrics: boolean): number {
   const store = new FlowStore({ capacity: STORE_CAPACITY });
   const metrics = new AgentMetrics({ version: 'bench', agentState: {}, ...(withMetrics ? {} : { flowMetrics: [] }) });
@@ -44,11 +34,11 @@ function ingestNanosPerRecord(records: number, withMetrics: boolean): number {
   const pipeline = createFlowPipeline({
     nodeName: 'default/node-a',
     dropReasonNames: new Map(),
-    interfaces: { lookupInterface: (ifindex) => IFACES[ifindex - 1] },
+    interfaces: { lookupInterface: (ifindex) => SYNTHETIC_INTERFACES[ifindex - 1] },
     store,
     metrics,
     netnsInode: 1,
-    endpoints: { resolve: () => POD, enrich: () => undefined },
+    endpoints: { resolve: () => SYNTHETIC_ENDPOINT, enrich: () => undefined },
     // As the agent wires it (GetNamespaces).
     seeNamespace: (namespace, nowMs) => seenNamespaces.see(namespace, nowMs),
   });

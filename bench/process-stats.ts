@@ -15,6 +15,12 @@ export function processCpuSeconds(pid: number): number {
   return (Number(fields[STAT_UTIME_AFTER_COMM]) + Number(fields[STAT_STIME_AFTER_COMM])) / CLOCK_TICKS_PER_S;
 }
 
+/** User plus system CPU nanoseconds this process has used so far. */
+export function cpuNanos(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) * 1000;
+}
+
 /** Resident set size in bytes (VmRSS). */
 export function processRssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

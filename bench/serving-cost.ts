@@ -5,17 +5,16 @@
 // never built), once through built flows (a request that needs them, as before that path existed).
 import { createFlowPipeline } from '../src/flow-pipeline.js';
 import { AgentMetrics } from '../src/metrics/registry.js';
-import type { Endpoint } from '../src/proto/flow.js';
 import { getFlowsResponseBytes } from '../src/server/flow-response.js';
 import { FlowReader } from '../src/store/flow-reader.js';
 import { FlowStore } from '../src/store/flow-store.js';
-import { syntheticRecords } from './synthetic-records.js';
+import { median } from './median.js';
+import { cpuNanos } from './process-stats.js';
+import { SYNTHETIC_ENDPOINT, SYNTHETIC_INTERFACES, syntheticRecords } from './synthetic-records.js';
 
 const NODE_NAME = 'default/node-a';
 const STORE_CAPACITY = 65_535;
 const BATCH_RECORDS = 1000;
-const POD: Endpoint = Object.freeze({ namespace: 'shop', pod_name: 'web-1', labels: ['k8s:app=web'], identity: 300, workloads: [{ name: 'web', kind: 'Deployment' }] });
-const IFACES = [1, 2, 3, 4].map((index) => ({ index, name: `lxc${index}`, role: index === 1 ? ('network' as const) : ('endpoint' as const) }));
 
 export interface ReaderCosts {
   /** CPU per flow of the first reader of a freshly filled store, and of a second one. */
@@ -32,13 +31,6 @@ export interface ServingCostRun {
   /** Every flow built for the request's filters. */
   built: ReaderCosts;
 }
-
-function cpuNanos(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) * 1000;
-}
-
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 /** CPU per flow of one reader over the whole store, responses included. */
 function readNanos(store: FlowStore, unbuilt: boolean): number {
@@ -59,11 +51,11 @@ function readerCosts(unbuilt: boolean, rounds: number): ReaderCosts {
   const pipeline = createFlowPipeline({
     nodeName: NODE_NAME,
     dropReasonNames: new Map(),
-    interfaces: { lookupInterface: (ifindex) => IFACES[ifindex - 1] },
+    interfaces: { lookupInterface: (ifindex) => SYNTHETIC_INTERFACES[ifindex - 1] },
     store,
     metrics: new AgentMetrics({ version: 'bench', agentState: {}, flowMetrics: [] }),
     netnsInode: 1,
-    endpoints: { resolve: () => POD, enrich: () => undefined },
+    endpoints: { resolve: () => SYNTHETIC_ENDPOINT, enrich: () => undefined },
   });
   const batch = syntheticRecords(BATCH_RECORDS);
   const first: number[] = [];

@@ -9,6 +9,7 @@ import { BENCH_NODE_NAME, startAgent, type AgentProcess } from './agent-process.
 import { atCleanup } from './cleanup.js';
 import { FlowStream, observerClient, serverStatus, type ClientTls } from './flow-stream.js';
 import { runUdpLoad, startLoadServer } from './loadgen.js';
+import { median } from './median.js';
 import { CpuWindow, processRssBytes } from './process-stats.js';
 import { progress } from './progress.js';
 import type { PodPair } from './topology.js';
@@ -50,11 +51,6 @@ export interface ServingRun {
   rssBytes: { smallIdle: number; smallFull: number; fullIdle: number; fullFull: number };
   /** rssBytes.fullFull ÷ rssBytes.smallFull. */
   rssRatio: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
 }
 
 /** Sends one-record-per-packet traffic until the agent's store holds `capacity` flows. */

@@ -1,10 +1,16 @@
 import * as layout from '../src/native/records.js';
+import type { Endpoint } from '../src/proto/flow.js';
 
 // Synthetic L3/L4 records in the native layout, for the in-process benchmarks (no kernel): TCP
 // between 200 client addresses and 16 servers on four ports, on four interfaces, both
 // directions, SYNs and ACKs.
 
 const PORTS = [80, 443, 53, 8080];
+
+/** The endpoint every synthetic address resolves to, frozen and shared as the enrichment index's are. */
+export const SYNTHETIC_ENDPOINT: Endpoint = Object.freeze({ namespace: 'shop', pod_name: 'web-1', labels: ['k8s:app=web'], identity: 300, workloads: [{ name: 'web', kind: 'Deployment' }] });
+/** The four interfaces the records name (ifindex 1 to 4): one network device, three pod veths. */
+export const SYNTHETIC_INTERFACES = [1, 2, 3, 4].map((index) => ({ index, name: `lxc${index}`, role: index === 1 ? ('network' as const) : ('endpoint' as const) }));
 
 export function syntheticRecords(count: number): Buffer {
   const buf = Buffer.alloc(count * layout.RECORD_BYTES);
