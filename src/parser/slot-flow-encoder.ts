@@ -12,7 +12,7 @@ import {
   OFFSET_TCP_FLAGS,
 } from '../native/records.js';
 import type { Endpoint, Flow, Timestamp } from '../proto/flow.js';
-import { encodeFlow, IP_VERSION, writeFlow } from '../proto/flow-encoder.js';
+import { encodeFlow, IP_VERSION, writeFlow, writeTimestamp } from '../proto/flow-encoder.js';
 import { beginFlowField, endFlowField, writeNodeAndTime } from '../proto/get-flows-response.js';
 import { ProtoWriter, WIRE_LENGTH_DELIMITED as LEN, WIRE_VARINT as VARINT } from '../proto/proto-writer.js';
 import type { RecordSlot } from '../store/flow-store.js';
@@ -51,8 +51,6 @@ const FLOW_SOURCE_NAMES = 13;
 const FLOW_DESTINATION_NAMES = 14;
 const FLOW_INTERFACE = 28;
 const FLOW_UUID = 34;
-const TIMESTAMP_SECONDS = 1;
-const TIMESTAMP_NANOS = 2;
 const IP_SOURCE = 1;
 const IP_DESTINATION = 2;
 const IP_VERSION_FIELD = 3;
@@ -96,12 +94,6 @@ export class SlotFlowEncoder {
     this.nodeName = options.nodeName;
     this.dropReasons = new DropReasonMapper(options.dropReasonNames);
     this.typeAndNode = encodeFlow({ Type: 'L3_L4', node_name: options.nodeName });
-  }
-
-  /** The encoding of the flow FlowBuilder builds from `slot`, in a Buffer of its own. */
-  encode(slot: RecordSlot): Buffer {
-    this.writeFlow(this.w.reset(), slot, recordTimestamp(slot.records, slot.recordAt));
-    return this.w.finish();
   }
 
   /** The GetFlowsResponse carrying that flow, with its node_name and time. */
@@ -275,10 +267,7 @@ function traceKey(slot: RecordSlot): number {
 function writeTime(w: ProtoWriter, time: Timestamp): void {
   w.tag(FLOW_TIME, LEN);
   const begun = w.beginMessage();
-  w.tag(TIMESTAMP_SECONDS, VARINT);
-  w.int64(time.seconds!);
-  w.tag(TIMESTAMP_NANOS, VARINT);
-  w.int32(time.nanos!);
+  writeTimestamp(w, time);
   w.endMessage(begun);
 }
 
