@@ -15,6 +15,7 @@ import type { SlotFacts } from '../store/flow-store.js';
 import { AddressText } from './address-text.js';
 import type { DropReasonInfo, DropReasonMapper } from './drop-reason.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from './ip-protocols.js';
+import { ipVersionOf } from './l3l4.js';
 import { dropReasonOf, eventSubTypeOf, eventTypeOf, isDropRecord, trafficDirectionOf, verdictOf } from './record-fields.js';
 
 // The flow metrics' view of an L3/L4 record as ingest stores it, read from the capture
@@ -66,7 +67,7 @@ export class RecordMeteredFlow implements MeteredFlow {
   }
 
   get ipVersion(): IPVersion {
-    return this.buf[this.at + OFFSET_FAMILY] === 4 ? 'IPv4' : 'IPv6';
+    return ipVersionOf(this.buf, this.at);
   }
 
   get l4Protocol(): L4Protocol | undefined {
