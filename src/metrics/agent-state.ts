@@ -72,7 +72,8 @@ function labelledGauge<L extends string>(registry: Registry, name: string, help:
   new Gauge<L>({ name, help, labelNames: [label], registers: [registry], collect });
 }
 
-function cumulativeCounter(registry: Registry, name: string, help: string, read: () => number): void {
+/** A counter whose value is a cumulative count kept elsewhere, read at scrape time. */
+export function cumulativeCounter(registry: Registry, name: string, help: string, read: () => number): void {
   new Counter({
     name,
     help,

@@ -1,4 +1,5 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { cumulativeCounter } from './agent-state.js';
 
 /**
  * flowlens_ingest_malformed_bytes_total: record bytes ingest skipped as malformed, read at
@@ -7,13 +8,10 @@ import { Counter, type Registry } from 'prom-client';
  * rest of its batch is, since the next record cannot be found.
  */
 export function registerIngestMalformedMetric(registry: Registry, malformedBytes: () => number): void {
-  new Counter({
-    name: 'flowlens_ingest_malformed_bytes_total',
-    help: 'Record bytes skipped by ingest as malformed (unknown kind, family, direction or reason; unframed batch tails)',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(malformedBytes());
-    },
-  });
+  cumulativeCounter(
+    registry,
+    'flowlens_ingest_malformed_bytes_total',
+    'Record bytes skipped by ingest as malformed (unknown kind, family, direction or reason; unframed batch tails)',
+    malformedBytes,
+  );
 }
